@@ -1,0 +1,77 @@
+package io.tollgate.core.bucket;
+
+/**
+ * The token-bucket math, as pure functions over integer state.
+ *
+ * <p>A bucket's state is one level per limit (in {@link Limit#unitsPerToken() units}) and the time in microseconds at
+ * which those levels were true. A missing bucket is full. Refill is continuous and exact:
+ * {@code level + elapsed * unitsPerMicro}, capped at the capacity. The Redis script {@code tollgate.lua} implements the
+ * very same steps, so both stores reach identical decisions for identical inputs.
+ */
+public final class TokenBucket {
+
+    private TokenBucket() {
+    }
+
+    /** Ceiling division for non-negative {@code a} and positive {@code b}. */
+    public static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    /** The level after {@code elapsedMicros} of refill. A non-positive elapsed time adds nothing. */
+    public static long refill(long level, long elapsedMicros, long capacityUnits, long unitsPerMicro) {
+        long missing = capacityUnits - level;
+        if (missing <= 0) {
+            return capacityUnits;
+        }
+        if (elapsedMicros <= 0) {
+            return level;
+        }
+        if (elapsedMicros >= ceilDiv(missing, unitsPerMicro)) {
+            return capacityUnits;
+        }
+        return level + elapsedMicros * unitsPerMicro;
+    }
+
+    /** Levels of a new (full) bucket. */
+    public static long[] full(BucketSpec spec) {
+        long[] levels = new long[spec.size()];
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = spec.capacityUnits(i);
+        }
+        return levels;
+    }
+
+    /**
+     * Refills {@code levels} from {@code lastMicros} to {@code nowMicros}, then takes {@code cost} tokens from every
+     * limit if every limit holds enough. On return {@code levels} holds the refilled levels, reduced by the cost when
+     * allowed. A clock that went backwards is treated as no time passing.
+     *
+     * @return whether the request is allowed
+     */
+    public static boolean tryConsume(BucketSpec spec, long[] levels, long lastMicros, long nowMicros, long cost) {
+        long elapsed = nowMicros - lastMicros;
+        boolean allowed = true;
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = refill(levels[i], elapsed, spec.capacityUnits(i), spec.unitsPerMicro(i));
+            if (levels[i] < cost * spec.unitsPerToken(i)) {
+                allowed = false;
+            }
+        }
+        if (allowed) {
+            for (int i = 0; i < levels.length; i++) {
+                levels[i] -= cost * spec.unitsPerToken(i);
+            }
+        }
+        return allowed;
+    }
+
+    /** Microseconds until every limit is full again, given the current levels. */
+    public static long microsUntilFull(BucketSpec spec, long[] levels) {
+        long max = 0;
+        for (int i = 0; i < levels.length; i++) {
+            max = Math.max(max, ceilDiv(Math.max(0, spec.capacityUnits(i) - levels[i]), spec.unitsPerMicro(i)));
+        }
+        return max;
+    }
+}

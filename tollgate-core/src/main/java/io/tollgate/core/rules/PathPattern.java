@@ -1,0 +1,114 @@
+package io.tollgate.core.rules;
+
+import java.util.Objects;
+
+/**
+ * A path glob: {@code *} matches within one segment, {@code **} matches any number of whole segments (including
+ * none). {@code /api/**} matches {@code /api}, {@code /api/} and {@code /api/v1/x}. A trailing slash on the request
+ * path is ignored. Matching is case-sensitive.
+ */
+public final class PathPattern {
+
+    private final String pattern;
+    private final String[] segments;
+
+    private PathPattern(String pattern) {
+        this.pattern = pattern;
+        String body = pattern.length() > 1 && pattern.endsWith("/") ? pattern.substring(0, pattern.length() - 1) : pattern;
+        this.segments = body.equals("/") ? new String[0] : body.substring(1).split("/", -1);
+    }
+
+    /**
+     * @throws IllegalArgumentException if the pattern does not start with {@code /} or uses {@code **} inside a segment
+     */
+    public static PathPattern of(String pattern) {
+        Objects.requireNonNull(pattern, "pattern");
+        if (!pattern.startsWith("/")) {
+            throw new IllegalArgumentException("a path pattern must start with \"/\" but got \"" + pattern + "\"");
+        }
+        for (String seg : pattern.substring(1).split("/", -1)) {
+            if (seg.contains("**") && !seg.equals("**")) {
+                throw new IllegalArgumentException("\"**\" must be a whole path segment in \"" + pattern + "\"");
+            }
+        }
+        return new PathPattern(pattern);
+    }
+
+    /** The pattern for a rule named {@code name} with no explicit match: {@code /name} and everything below it. */
+    public static PathPattern forRuleName(String name) {
+        return of("/" + name + "/**");
+    }
+
+    public String pattern() {
+        return pattern;
+    }
+
+    /** True if {@code path} (the decoded request path, starting with {@code /}) matches. */
+    public boolean matches(String path) {
+        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+            return false;
+        }
+        int end = path.length();
+        while (end > 1 && path.charAt(end - 1) == '/') {
+            end--;
+        }
+        String[] parts = end == 1 ? new String[0] : path.substring(1, end).split("/", -1);
+        return matchSegments(0, parts, 0);
+    }
+
+    private boolean matchSegments(int si, String[] parts, int pi) {
+        if (si == segments.length) {
+            return pi == parts.length;
+        }
+        if (segments[si].equals("**")) {
+            for (int k = pi; k <= parts.length; k++) {
+                if (matchSegments(si + 1, parts, k)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return pi < parts.length && globSegment(segments[si], parts[pi], 0, parts[pi].length())
+                && matchSegments(si + 1, parts, pi + 1);
+    }
+
+    private static boolean globSegment(String glob, String s, int from, int to) {
+        int g = 0;
+        int i = from;
+        int starG = -1;
+        int starI = -1;
+        while (i < to) {
+            if (g < glob.length() && (glob.charAt(g) == s.charAt(i))) {
+                g++;
+                i++;
+            } else if (g < glob.length() && glob.charAt(g) == '*') {
+                starG = g++;
+                starI = i;
+            } else if (starG >= 0) {
+                g = starG + 1;
+                i = ++starI;
+            } else {
+                return false;
+            }
+        }
+        while (g < glob.length() && glob.charAt(g) == '*') {
+            g++;
+        }
+        return g == glob.length();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PathPattern other && pattern.equals(other.pattern);
+    }
+
+    @Override
+    public int hashCode() {
+        return pattern.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return pattern;
+    }
+}
