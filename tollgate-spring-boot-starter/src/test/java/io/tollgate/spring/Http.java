@@ -25,8 +25,14 @@ final class Http {
         if (headers.length > 0) {
             b.headers(headers);
         }
+        long start = System.nanoTime();
         try {
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            if (ms > Long.getLong("tollgate.test.slowMs", 1000)) {
+                System.out.println("SLOW request " + path + " took " + ms + " ms"); // diagnostics for loaded machines
+            }
+            return r;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
