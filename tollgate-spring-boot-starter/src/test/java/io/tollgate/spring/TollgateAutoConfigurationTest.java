@@ -103,6 +103,8 @@ class TollgateAutoConfigurationTest {
     void negativeTimeoutAndBadRulesFailStartup() {
         runner.withPropertyValues("tollgate.store=redis", "tollgate.redis.timeout=-5ms").run(ctx ->
                 assertThat(configFailure(ctx).property()).isEqualTo("tollgate.redis.timeout"));
+        runner.withPropertyValues("tollgate.redis.timeout=-1s").run(ctx -> // even with the in-memory store
+                assertThat(configFailure(ctx).property()).isEqualTo("tollgate.redis.timeout"));
         runner.withPropertyValues("tollgate.rules.api.capacity=-5", "tollgate.rules.api.refill-rate=1").run(ctx ->
                 assertThat(configFailure(ctx).property()).isEqualTo("tollgate.rules.api.capacity"));
         runner.withPropertyValues("tollgate.rules.api.capacity=5", "tollgate.rules.api.refill-rate=1",
