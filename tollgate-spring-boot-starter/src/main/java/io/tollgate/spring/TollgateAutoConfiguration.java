@@ -13,6 +13,9 @@ import io.tollgate.core.rules.PathPattern;
 import io.tollgate.core.rules.RuleSetSource;
 import io.tollgate.core.rules.RulesFileException;
 import io.tollgate.core.rules.RulesFileWatcher;
+import io.tollgate.core.resilience.CircuitBreaker;
+import io.tollgate.core.resilience.CircuitBreakingBucketStore;
+import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.MicrosClock;
@@ -101,8 +104,9 @@ public class TollgateAutoConfiguration {
             return new InMemoryBucketStore(MicrosClock.SYSTEM, max);
         }
         RedisConnectionSettings settings = RedisSettings.from(props.getRedis());
+        BucketStore redisStore;
         try {
-            return RedisBucketStore.connect(settings);
+            redisStore = RedisBucketStore.connect(settings);
         } catch (StoreException e) {
             if (props.getRedis().isRequiredAtStartup()) {
                 throw new TollgateConfigurationException("tollgate.redis", settings.describeNodes(),
@@ -111,8 +115,39 @@ public class TollgateAutoConfiguration {
             }
             log.warn("Redis {} is unreachable at startup; starting anyway, failure policy {} decides until it is back",
                     settings.describeNodes(), props.getFailurePolicy().label());
-            return new DeferredRedisStore(settings);
+            redisStore = new DeferredRedisStore(settings);
         }
+        return resilient(redisStore, props);
+    }
+
+    /**
+     * Wraps a shared store in the circuit breaker and, outside it, the deny cache: cached denials then never count as
+     * store successes, and provable denials are still served while the circuit is open.
+     */
+    static BucketStore resilient(BucketStore store, TollgateProperties props) {
+        BucketStore wrapped = store;
+        TollgateProperties.Breaker b = props.getBreaker();
+        if (b.isEnabled()) {
+            if (b.getFailureThreshold() < 1) {
+                throw new TollgateConfigurationException("tollgate.breaker.failure-threshold",
+                        Integer.toString(b.getFailureThreshold()), "must be at least 1");
+            }
+            if (b.getCoolDown() == null || b.getCoolDown().isNegative() || b.getCoolDown().isZero()) {
+                throw new TollgateConfigurationException("tollgate.breaker.cool-down", String.valueOf(b.getCoolDown()),
+                        "must be a positive duration such as 2s");
+            }
+            wrapped = new CircuitBreakingBucketStore(wrapped, new CircuitBreaker("redis", b.getFailureThreshold(),
+                    b.getCoolDown(), System::nanoTime, CircuitBreaker.Listener.NONE));
+        }
+        TollgateProperties.DenyCache d = props.getDenyCache();
+        if (d.isEnabled()) {
+            if (d.getMaxEntries() < 1) {
+                throw new TollgateConfigurationException("tollgate.deny-cache.max-entries",
+                        Integer.toString(d.getMaxEntries()), "must be at least 1");
+            }
+            wrapped = new DenyCachingBucketStore(wrapped, DenyCachingBucketStore.MONOTONIC, d.getMaxEntries());
+        }
+        return wrapped;
     }
 
     @Bean
@@ -189,7 +224,7 @@ public class TollgateAutoConfiguration {
         @ConditionalOnMissingBean
         TollgateMetrics tollgateMetrics(ObjectProvider<MeterRegistry> registry, BucketStore store) {
             MeterRegistry r = registry.getIfUnique();
-            return r == null ? null : new TollgateMetrics(r, store.distributed() ? "redis" : "memory");
+            return r == null ? null : new TollgateMetrics(r, store);
         }
     }
 

@@ -78,6 +78,12 @@ public class TollgateProperties {
     /** In-memory store settings. */
     private final Memory memory = new Memory();
 
+    /** Circuit breaker around the Redis store. */
+    private final Breaker breaker = new Breaker();
+
+    /** Local deny cache in front of the Redis store. */
+    private final DenyCache denyCache = new DenyCache();
+
     /** One rule configured through properties. */
     public static class RuleProperties {
 
@@ -408,6 +414,80 @@ public class TollgateProperties {
         public void setMaxBuckets(int maxBuckets) {
             this.maxBuckets = maxBuckets;
         }
+    }
+
+    /** Circuit breaker around the Redis store: after repeated failures, stop calling Redis for a cool-down. */
+    public static class Breaker {
+
+        /** Whether the breaker is used (Redis store only). */
+        private boolean enabled = true;
+
+        /** Consecutive failures or timeouts that open the breaker. */
+        private int failureThreshold = 5;
+
+        /** How long an open breaker fails fast before letting one probe call through. */
+        private Duration coolDown = Duration.ofSeconds(2);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public int getFailureThreshold() {
+            return failureThreshold;
+        }
+
+        public void setFailureThreshold(int failureThreshold) {
+            this.failureThreshold = failureThreshold;
+        }
+
+        public Duration getCoolDown() {
+            return coolDown;
+        }
+
+        public void setCoolDown(Duration coolDown) {
+            this.coolDown = coolDown;
+        }
+    }
+
+    /**
+     * Local deny cache: a client denied with a provable wait is denied again locally, without a Redis call, until the
+     * tokens it needs could exist. Exact, never an approximation (see {@code DenyCachingBucketStore}).
+     */
+    public static class DenyCache {
+
+        /** Whether the deny cache is used (Redis store only). */
+        private boolean enabled = true;
+
+        /** Most cached denials held; beyond it expired entries, then arbitrary ones, are dropped. */
+        private int maxEntries = 100_000;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public int getMaxEntries() {
+            return maxEntries;
+        }
+
+        public void setMaxEntries(int maxEntries) {
+            this.maxEntries = maxEntries;
+        }
+    }
+
+    public Breaker getBreaker() {
+        return breaker;
+    }
+
+    public DenyCache getDenyCache() {
+        return denyCache;
     }
 
     public boolean isEnabled() {

@@ -1,5 +1,6 @@
 package io.tollgate.spring.observe;
 
+import io.tollgate.core.resilience.CircuitBreakingBucketStore;
 import io.tollgate.core.store.BucketStore;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -36,6 +37,10 @@ public final class TollgateHealthIndicator implements HealthIndicator {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             b = Health.down().withDetail("error", "interrupted");
+        }
+        CircuitBreakingBucketStore breaker = StoreChain.find(store, CircuitBreakingBucketStore.class);
+        if (breaker != null) {
+            b.withDetail("circuit", breaker.breaker().state().name().toLowerCase(java.util.Locale.ROOT));
         }
         return b.withDetail("store", store.describe()).withDetail("distributed", store.distributed()).build();
     }
