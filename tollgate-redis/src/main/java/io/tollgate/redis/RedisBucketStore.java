@@ -54,6 +54,21 @@ import org.slf4j.LoggerFactory;
  * <p>The script is invoked by EVALSHA; if Redis lost it (SCRIPT FLUSH, restart, failover) the call is retried once with
  * EVAL, which also reloads it, so callers never see {@code NOSCRIPT}. Each bucket is one hash
  * {@code <prefix>:{<bucketKey>}:<fingerprint>} that expires when it would be full again.
+ *
+ * <p>Faults (each covered by a test against real redis-server processes):
+ * <ul>
+ *   <li>Lost connection: calls fail at once with {@link StoreUnavailableException} (commands are rejected while
+ *       disconnected, never queued); Lettuce reconnects in the background, at most {@code 1 s} apart when the store
+ *       created its own client resources.</li>
+ *   <li>Restart without persistence: the buckets are gone, so every bucket starts full again.</li>
+ *   <li>Sentinel: each reconnect asks the sentinels for the current master, so after a failover decisions resume on
+ *       the promoted replica (about 2-3 s after the master died with {@code down-after-milliseconds 1000}).</li>
+ *   <li>Cluster master down (no replica): keys in its slots fail fast, others keep working only if the servers run
+ *       with {@code cluster-require-full-coverage no} (otherwise Redis refuses every key once the node is marked
+ *       failed); after the node comes back its keys work again.</li>
+ *   <li>TLS: {@code rediss://} verifies the server certificate and host name by default; trust a private CA or a
+ *       self-signed certificate with {@link RedisConnectionSettings#withTrustedCertificate}.</li>
+ * </ul>
  */
 public final class RedisBucketStore implements BucketStore {
 
