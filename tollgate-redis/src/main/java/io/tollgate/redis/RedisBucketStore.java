@@ -7,6 +7,7 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -19,6 +20,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.store.BucketStore;
@@ -26,6 +28,7 @@ import io.tollgate.core.store.MicrosClock;
 import io.tollgate.core.store.StoreException;
 import io.tollgate.core.store.StoreTimeoutException;
 import io.tollgate.core.store.StoreUnavailableException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -51,6 +54,21 @@ import org.slf4j.LoggerFactory;
  * <p>The script is invoked by EVALSHA; if Redis lost it (SCRIPT FLUSH, restart, failover) the call is retried once with
  * EVAL, which also reloads it, so callers never see {@code NOSCRIPT}. Each bucket is one hash
  * {@code <prefix>:{<bucketKey>}:<fingerprint>} that expires when it would be full again.
+ *
+ * <p>Faults (each covered by a test against real redis-server processes):
+ * <ul>
+ *   <li>Lost connection: calls fail at once with {@link StoreUnavailableException} (commands are rejected while
+ *       disconnected, never queued); Lettuce reconnects in the background, at most {@code 1 s} apart when the store
+ *       created its own client resources.</li>
+ *   <li>Restart without persistence: the buckets are gone, so every bucket starts full again.</li>
+ *   <li>Sentinel: each reconnect asks the sentinels for the current master, so after a failover decisions resume on
+ *       the promoted replica (about 2-3 s after the master died with {@code down-after-milliseconds 1000}).</li>
+ *   <li>Cluster master down (no replica): keys in its slots fail fast, others keep working only if the servers run
+ *       with {@code cluster-require-full-coverage no} (otherwise Redis refuses every key once the node is marked
+ *       failed); after the node comes back its keys work again.</li>
+ *   <li>TLS: {@code rediss://} verifies the server certificate and host name by default; trust a private CA or a
+ *       self-signed certificate with {@link RedisConnectionSettings#withTrustedCertificate}.</li>
+ * </ul>
  */
 public final class RedisBucketStore implements BucketStore {
 
@@ -58,6 +76,8 @@ public final class RedisBucketStore implements BucketStore {
 
     private static final String[] SMALL_COSTS = new String[17];
     private static final int MAX_CACHED_SPECS = 4096;
+    /** Longest pause between reconnect attempts with resources this store creates. */
+    static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
 
     static {
         for (int i = 0; i < SMALL_COSTS.length; i++) {
@@ -129,9 +149,19 @@ public final class RedisBucketStore implements BucketStore {
      */
     public static RedisBucketStore connect(RedisConnectionSettings settings, ClientResources resources,
             LongSupplier nowOverrideMicros) {
-        ClientResources res = resources != null ? resources : DefaultClientResources.create();
+        if (settings.tls() && settings.trustedCertificate() != null
+                && !Files.isReadable(settings.trustedCertificate())) {
+            throw new StoreUnavailableException("cannot connect to redis " + settings.describeNodes()
+                    + ": trusted certificate file " + settings.trustedCertificate() + " is not readable");
+        }
+        // Reconnect attempts back off exponentially but at most 1 s apart (Lettuce's default cap is 30 s), so a
+        // restarted server or a promoted Sentinel replica is picked up within about a second.
+        ClientResources res = resources != null ? resources : DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+                .build();
         boolean ownResources = resources == null;
         SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).keepAlive(true).build();
+        SslOptions ssl = sslOptions(settings);
         // Lettuce's own command timeout is only a backstop that clears commands stuck on a hung server; the
         // per-call timeout is enforced by the store.
         TimeoutOptions timeouts = TimeoutOptions.enabled(settings.timeout().multipliedBy(2).plusMillis(100));
@@ -150,6 +180,7 @@ public final class RedisBucketStore implements BucketStore {
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                         .socketOptions(socket)
                         .timeoutOptions(timeouts)
+                        .sslOptions(ssl)
                         .build());
                 StatefulRedisClusterConnection<String, String> c = cc.connect(StringCodec.UTF8);
                 return new RedisBucketStore(c, c.async(), c.async(), settings, nowOverrideMicros,
@@ -162,7 +193,10 @@ public final class RedisBucketStore implements BucketStore {
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .socketOptions(socket)
                     .timeoutOptions(timeouts)
+                    .sslOptions(ssl)
                     .build());
+            // Sentinel: every (re)connect asks the sentinels for the current master, so after a failover the
+            // auto-reconnect lands on the promoted replica.
             StatefulRedisConnection<String, String> c = rc.connect(StringCodec.UTF8, uris.get(0));
             return new RedisBucketStore(c, c.async(), c.async(), settings, nowOverrideMicros,
                     owned(rc::shutdown, ownResources ? res : null));
@@ -174,6 +208,15 @@ public final class RedisBucketStore implements BucketStore {
             throw new StoreUnavailableException(settings.scrub("cannot connect to redis " + settings.describeNodes()
                     + ": " + e.getMessage()), e);
         }
+    }
+
+    /** TLS trust: the settings' PEM file if given, else the JVM default; peer verification as the URI says. */
+    private static SslOptions sslOptions(RedisConnectionSettings settings) {
+        SslOptions.Builder b = SslOptions.builder().jdkSslProvider();
+        if (settings.trustedCertificate() != null) {
+            b.trustManager(settings.trustedCertificate().toFile());
+        }
+        return b.build();
     }
 
     private static AutoCloseable owned(AutoCloseable client, ClientResources resources) {

@@ -3,6 +3,7 @@ package io.tollgate.redis;
 import io.lettuce.core.RedisURI;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,9 @@ import java.util.regex.Pattern;
  *       {@code rediss-cluster://} for TLS.</li>
  * </ul>
  * A query string may set {@code timeout}, {@code connectTimeout} (e.g. {@code 250ms}, {@code 2s}, or plain
- * milliseconds), {@code prefix}, and {@code verifyPeer=false} (TLS without certificate checks, for tests only).
+ * milliseconds), {@code prefix}, {@code trustedCertificate} (path of a PEM file with the CA or self-signed server
+ * certificate to trust over TLS; see {@link #withTrustedCertificate}), and {@code verifyPeer=false} (TLS without
+ * certificate checks, for tests only).
  * IPv6 hosts go in brackets: {@code redis://[::1]:6379}.
  *
  * <p>Every validation failure is an {@link IllegalArgumentException} whose message names the bad value with any
@@ -71,10 +74,11 @@ public final class RedisConnectionSettings {
     private final Duration timeout;
     private final Duration connectTimeout;
     private final String keyPrefix;
+    private final Path trustedCertificate;
 
     private RedisConnectionSettings(Mode mode, List<HostAndPort> hosts, int database, String username, String password,
             boolean tls, boolean verifyPeer, String sentinelMasterId, Duration timeout, Duration connectTimeout,
-            String keyPrefix) {
+            String keyPrefix, Path trustedCertificate) {
         this.mode = mode;
         this.hosts = List.copyOf(hosts);
         this.database = database;
@@ -90,6 +94,7 @@ public final class RedisConnectionSettings {
                     + keyPrefix + "\"");
         }
         this.keyPrefix = keyPrefix;
+        this.trustedCertificate = trustedCertificate;
     }
 
     /**
@@ -110,7 +115,7 @@ public final class RedisConnectionSettings {
         }
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         return new RedisConnectionSettings(Mode.STANDALONE, List.of(new HostAndPort(h, port)), db, username, password,
-                tls, true, null, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX);
+                tls, true, null, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX, null);
     }
 
     /**
@@ -214,6 +219,7 @@ public final class RedisConnectionSettings {
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         String prefix = DEFAULT_KEY_PREFIX;
         boolean verifyPeer = true;
+        Path trusted = null;
         if (query != null && !query.isEmpty()) {
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
@@ -224,14 +230,15 @@ public final class RedisConnectionSettings {
                     case "connectTimeout" -> connectTimeout = parseDuration(v, shown);
                     case "prefix" -> prefix = v;
                     case "verifyPeer" -> verifyPeer = !"false".equalsIgnoreCase(v);
+                    case "trustedCertificate" -> trusted = v.isEmpty() ? null : Path.of(v);
                     default -> throw bad(shown, "unknown option \"" + k + "\"; known: timeout, connectTimeout,"
-                            + " prefix, verifyPeer");
+                            + " prefix, verifyPeer, trustedCertificate");
                 }
             }
         }
         try {
             return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer, fragment,
-                    timeout, connectTimeout, prefix);
+                    timeout, connectTimeout, prefix, trusted);
         } catch (IllegalArgumentException e) {
             throw bad(shown, e.getMessage());
         }
@@ -240,19 +247,34 @@ public final class RedisConnectionSettings {
     /** A copy with another per-call time budget. */
     public RedisConnectionSettings withTimeout(Duration timeout) {
         return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, keyPrefix);
+                sentinelMasterId, timeout, connectTimeout, keyPrefix, trustedCertificate);
     }
 
     /** A copy with another connect time budget. */
     public RedisConnectionSettings withConnectTimeout(Duration connectTimeout) {
         return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, keyPrefix);
+                sentinelMasterId, timeout, connectTimeout, keyPrefix, trustedCertificate);
     }
 
     /** A copy with another key prefix (1-64 characters of {@code [A-Za-z0-9._:-|]}). */
     public RedisConnectionSettings withKeyPrefix(String keyPrefix) {
         return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, keyPrefix);
+                sentinelMasterId, timeout, connectTimeout, keyPrefix, trustedCertificate);
+    }
+
+    /**
+     * A copy that trusts the certificate(s) in the PEM file {@code pemFile} (a CA or a self-signed server certificate)
+     * instead of the JVM's default trust store when connecting over TLS; peer verification (chain and host name)
+     * stays as configured, on by default. Null restores the JVM default.
+     */
+    public RedisConnectionSettings withTrustedCertificate(Path pemFile) {
+        return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
+                sentinelMasterId, timeout, connectTimeout, keyPrefix, pemFile);
+    }
+
+    /** The PEM file of trusted certificates for TLS, or null for the JVM's default trust store. */
+    public Path trustedCertificate() {
+        return trustedCertificate;
     }
 
     public Mode mode() {
@@ -386,7 +408,8 @@ public final class RedisConnectionSettings {
     public String toString() {
         return "RedisConnectionSettings{" + describeNodes() + (username != null ? ", user=" + username : "")
                 + (password != null ? ", password=***" : "") + ", timeout=" + timeout.toMillis() + "ms"
-                + ", connectTimeout=" + connectTimeout.toMillis() + "ms, keyPrefix=" + keyPrefix + '}';
+                + ", connectTimeout=" + connectTimeout.toMillis() + "ms, keyPrefix=" + keyPrefix
+                + (trustedCertificate != null ? ", trustedCertificate=" + trustedCertificate : "") + '}';
     }
 
     private static List<HostAndPort> parseHosts(String text, int defaultPort, String shown) {

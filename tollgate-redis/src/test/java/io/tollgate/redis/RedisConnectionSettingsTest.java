@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lettuce.core.RedisURI;
 import io.tollgate.redis.RedisConnectionSettings.HostAndPort;
 import io.tollgate.redis.RedisConnectionSettings.Mode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -114,5 +115,29 @@ class RedisConnectionSettingsTest {
         assertThat(RedisConnectionSettings.redact("redis://u:a@b/c@host:1")).isEqualTo("redis://u:***@host:1");
         assertThat(RedisConnectionSettings.redact("redis://pw@host")).isEqualTo("redis://***@host");
         assertThat(RedisConnectionSettings.redact("redis://host:6379/0")).isEqualTo("redis://host:6379/0");
+    }
+
+    @Test
+    void trustedCertificateFromUrlAndCopy() {
+        RedisConnectionSettings s = RedisConnectionSettings.fromUrl(
+                "rediss://alice:s3cret@127.0.0.1:6390?trustedCertificate=/etc/redis/ca%20file.pem&timeout=1s");
+        assertThat(s.tls()).isTrue();
+        assertThat(s.verifyPeer()).isTrue();
+        assertThat(s.trustedCertificate()).isEqualTo(Path.of("/etc/redis/ca file.pem"));
+        assertThat(s.toString()).contains("trustedCertificate=/etc/redis/ca file.pem").doesNotContain("s3cret");
+        RedisConnectionSettings copy = s.withTimeout(Duration.ofMillis(300)).withKeyPrefix("x");
+        assertThat(copy.trustedCertificate()).isEqualTo(s.trustedCertificate());
+        assertThat(copy.withTrustedCertificate(null).trustedCertificate()).isNull();
+        assertThat(RedisConnectionSettings.fromUrl("rediss://h").trustedCertificate()).isNull();
+    }
+
+    @Test
+    void unreadableTrustedCertificateFailsConnectClearly() {
+        RedisConnectionSettings s = RedisConnectionSettings.fromUrl("rediss://alice:s3cret@127.0.0.1:1")
+                .withTrustedCertificate(Path.of("/nonexistent/ca.pem"));
+        assertThatThrownBy(() -> RedisBucketStore.connect(s))
+                .isInstanceOf(io.tollgate.core.store.StoreUnavailableException.class)
+                .hasMessageContaining("/nonexistent/ca.pem")
+                .hasMessageNotContaining("s3cret");
     }
 }

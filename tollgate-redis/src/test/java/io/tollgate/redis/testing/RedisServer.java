@@ -13,6 +13,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,11 +22,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * One {@code redis-server} process on a loopback port, for tests. Started with
- * {@code --port N --bind 127.0.0.1 --save "" --appendonly no --dir <tmp>} plus any extra arguments (for TLS, Sentinel,
- * Cluster...). Every wait is bounded; every process is killed at JVM exit at the latest.
+ * {@code [config-file] --port N --bind 127.0.0.1 --save "" --appendonly no --dir <tmp>} plus any extra arguments (for
+ * ACL users, Sentinel, Cluster...); {@link #startTls} serves TLS only, {@link #startWithConfig} takes a config file
+ * (Sentinel needs one). Every wait is bounded; every process is killed at JVM exit at the latest.
  */
 public final class RedisServer implements AutoCloseable {
 
@@ -44,12 +50,21 @@ public final class RedisServer implements AutoCloseable {
     private final int port;
     private final List<String> extraArgs;
     private final Path dir;
+    private final TlsCertificate tls;
+    private final Path configFile;
     private volatile Process process;
 
-    private RedisServer(int port, List<String> extraArgs) throws IOException {
+    private RedisServer(int port, List<String> extraArgs, TlsCertificate tls, String config) throws IOException {
         this.port = port;
         this.extraArgs = List.copyOf(extraArgs);
         this.dir = Files.createTempDirectory("tollgate-redis-" + port + "-");
+        this.tls = tls;
+        if (config != null) {
+            this.configFile = dir.resolve("redis.conf");
+            Files.writeString(configFile, config.endsWith("\n") ? config : config + "\n");
+        } else {
+            this.configFile = null;
+        }
     }
 
     /** Starts a server on a free port. */
@@ -59,11 +74,33 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a server on a free port (also free at port+10000, for the Cluster bus) with extra arguments. */
     public static RedisServer start(List<String> extraArgs) {
+        return start(extraArgs, null, null);
+    }
+
+    /**
+     * Starts a server that accepts only TLS, with {@code cert} as its certificate and CA: {@code --port 0 --tls-port N
+     * --tls-cert-file --tls-key-file --tls-ca-cert-file --tls-auth-clients no}, then {@code extraArgs}.
+     * {@link #port()} is the TLS port, {@link #settings()} a {@code rediss://} URL trusting {@code cert}.
+     */
+    public static RedisServer startTls(TlsCertificate cert, String... extraArgs) {
+        return start(List.of(extraArgs), cert, null);
+    }
+
+    /**
+     * Starts a server whose first argument is a config file with {@code config} as its text, written (writable) to
+     * the server's directory; e.g. {@code startWithConfig("sentinel monitor m 127.0.0.1 6379 2", "--sentinel")}.
+     * The command-line options ({@code --port} etc.) override the file.
+     */
+    public static RedisServer startWithConfig(String config, String... extraArgs) {
+        return start(List.of(extraArgs), null, config);
+    }
+
+    private static RedisServer start(List<String> extraArgs, TlsCertificate tls, String config) {
         RuntimeException last = null;
         for (int attempt = 0; attempt < 3; attempt++) { // a free port can be taken before redis binds it
             RedisServer s;
             try {
-                s = new RedisServer(freePort(), extraArgs);
+                s = new RedisServer(freePort(), extraArgs, tls, config);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -79,8 +116,18 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() {
-        List<String> cmd = new ArrayList<>(List.of(RedisBinary.path().toString(), "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        List<String> cmd = new ArrayList<>(List.of(RedisBinary.path().toString()));
+        if (configFile != null) {
+            cmd.add(configFile.toString());
+        }
+        if (tls != null) {
+            cmd.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port),
+                    "--tls-cert-file", tls.certificatePem().toString(), "--tls-key-file", tls.privateKeyPem().toString(),
+                    "--tls-ca-cert-file", tls.certificatePem().toString(), "--tls-auth-clients", "no"));
+        } else {
+            cmd.addAll(List.of("--port", Integer.toString(port)));
+        }
+        cmd.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
         cmd.addAll(extraArgs);
         try {
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -103,9 +150,12 @@ public final class RedisServer implements AutoCloseable {
                 + START_TIMEOUT_MILLIS + " ms: " + logTail());
     }
 
-    /** True if the server answers PING within 500 ms (NOAUTH counts: a password-protected server is up too). */
+    /**
+     * True if the server answers PING within 500 ms (NOAUTH counts: a password-protected server is up too). A TLS
+     * server is pinged over TLS without checking its certificate.
+     */
     public boolean pings() {
-        try (Socket s = new Socket()) {
+        try (Socket s = tls != null ? trustAll().getSocketFactory().createSocket() : new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
             s.setSoTimeout(500);
             OutputStream out = s.getOutputStream();
@@ -166,6 +216,35 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    private static SSLContext trustAll() throws IOException {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** The certificate of a {@link #startTls TLS} server, else null. */
+    public TlsCertificate tlsCertificate() {
+        return tls;
+    }
+
+    /** The port: the TLS port of a {@link #startTls TLS} server. */
     public int port() {
         return port;
     }
@@ -183,13 +262,15 @@ public final class RedisServer implements AutoCloseable {
         return dir;
     }
 
+    /** A plain URI (not for TLS servers, whose trust needs client options: use {@link #settings()}). */
     public RedisURI uri() {
         return RedisURI.create(host(), port);
     }
 
-    /** Standalone settings for this server with the default timeout and prefix. */
+    /** Standalone settings for this server with the default timeout and prefix ({@code rediss} trusting its certificate if TLS). */
     public RedisConnectionSettings settings() {
-        return RedisConnectionSettings.fromHostPort(host(), port, 0, null, null, false);
+        return RedisConnectionSettings.fromHostPort(host(), port, 0, null, null, tls != null)
+                .withTrustedCertificate(tls != null ? tls.certificatePem() : null);
     }
 
     /** The last lines of the server's log, for failure messages. */
