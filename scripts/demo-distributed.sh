@@ -90,6 +90,13 @@ for port in "$APP1_PORT" "$APP2_PORT"; do
   echo "== Instance on port $port is healthy"
 done
 
+# A fresh JVM is slow on its first few requests, and the store gives each call only 100 ms; warm both instances
+# on /special_path (its own bucket) so the burst on / below is decided by Redis, not by the failure policy.
+echo "== Warming up both instances on /special_path"
+for port in "$APP1_PORT" "$APP2_PORT"; do
+  for _ in $(seq 10); do http_status "$port" /special_path >/dev/null; done
+done
+
 echo
 echo "== $N requests alternating between both instances (shared bucket: expect about 20 allowed, not $((2 * 20)))"
 java "$ROOT/scripts/TryIt.java" --urls "http://127.0.0.1:$APP1_PORT/,http://127.0.0.1:$APP2_PORT/" -n "$N" --concurrency 4

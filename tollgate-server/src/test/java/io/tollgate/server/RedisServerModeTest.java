@@ -36,10 +36,20 @@ class RedisServerModeTest {
             assertThat(health.body()).contains("\"distributed\":true").containsIgnoringCase("redis");
             assertThat(app.output()).doesNotContain("in-memory store");
 
-            Http.burst(port, "/health", 10);
+            // Warm the JVM on /special_path (its own bucket): a cold server can miss the store's 100 ms budget.
+            for (int i = 0; i < 10; i++) {
+                Http.get(port, "/special_path");
+            }
+            long start = System.nanoTime();
             List<HttpResponse<String>> burst = Http.burst(port, "/", 30);
-            long allowed = burst.stream().filter(r -> r.statusCode() == 200).count();
-            assertThat(allowed).isBetween(20L, 25L);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long degraded = burst.stream().filter(r -> r.headers().firstValue("X-RateLimit-Degraded").isPresent()).count();
+            long counted = burst.stream().filter(r -> r.statusCode() == 200)
+                    .filter(r -> r.headers().firstValue("X-RateLimit-Degraded").isEmpty()).count();
+            // Redis decided: never more than the capacity plus what refilled meanwhile; fail-open answers (if the
+            // machine was too slow for a call) are the only other way through.
+            assertThat(counted).isLessThanOrEqualTo(20 + (long) Math.floor(seconds * 5));
+            assertThat(counted + degraded).isGreaterThanOrEqualTo(20);
             assertThat(burst).anySatisfy(r -> assertThat(r.statusCode()).isEqualTo(429));
 
             RedisClient client = RedisClient.create(redis.uri());
