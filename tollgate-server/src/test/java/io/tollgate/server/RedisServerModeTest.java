@@ -54,7 +54,8 @@ class RedisServerModeTest {
 
             RedisClient client = RedisClient.create(redis.uri());
             try (StatefulRedisConnection<String, String> c = client.connect()) {
-                assertThat(c.sync().keys("*")).as("bucket keys in Redis").isNotEmpty();
+                // Bucket keys expire once full again, so look at what Redis executed instead.
+                assertThat(c.sync().info("commandstats")).as("Redis ran the bucket script").containsPattern("cmdstat_eval(sha)?:calls=");
             } finally {
                 client.shutdown();
             }
