@@ -219,6 +219,30 @@ class RedisBucketStoreTest {
     }
 
     @Test
+    void storeOnACallerConnectionLeavesCallerResourcesRunning() {
+        io.lettuce.core.resource.ClientResources shared = io.lettuce.core.resource.DefaultClientResources.create();
+        try {
+            RedisBucketStore s = RedisBucketStore.connect(REDIS.settings(), shared, null);
+            assertThat(decide(s, "shared", SEED, 1).allowed()).isTrue();
+            s.close();
+            s.close(); // idempotent
+            assertThat(shared.eventExecutorGroup().isShuttingDown()).isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.tryConsume("shared", SEED, 1)
+                            .toCompletableFuture().join())
+                    .hasCauseInstanceOf(io.tollgate.core.store.StoreUnavailableException.class);
+
+            RedisClient own = RedisClient.create(shared, REDIS.server().uri());
+            try (RedisBucketStore onConnection = new RedisBucketStore(own.connect(io.lettuce.core.codec.StringCodec.UTF8),
+                    REDIS.settings(), null)) {
+                assertThat(decide(onConnection, "shared", SEED, 1).remaining()).isEqualTo(18);
+            }
+            own.shutdown();
+        } finally {
+            shared.shutdown();
+        }
+    }
+
+    @Test
     void pingDescribeAndDistributed() {
         store.ping().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).join();
         assertThat(store.describe()).isEqualTo("redis standalone 127.0.0.1:" + REDIS.server().port());

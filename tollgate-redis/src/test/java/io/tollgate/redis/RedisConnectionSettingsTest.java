@@ -28,7 +28,7 @@ class RedisConnectionSettingsTest {
         assertThat(s.toString()).doesNotContain("p@ss").contains("password=***");
         RedisURI uri = s.toRedisUris().get(0);
         assertThat(uri.getDatabase()).isEqualTo(3);
-        assertThat(new String(uri.getPassword())).isEqualTo("p@ss");
+        assertThat(new String(uri.getCredentialsProvider().resolveCredentials().block().getPassword())).isEqualTo("p@ss");
     }
 
     @Test

@@ -34,6 +34,10 @@ public final class RedisServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(RedisServer::close), "redis-test-cleanup"));
     }
 
+    // The kill binary, so signals work even with a bare PATH.
+    private static final String KILL = Files.isExecutable(Path.of("/bin/kill")) ? "/bin/kill"
+            : Files.isExecutable(Path.of("/usr/bin/kill")) ? "/usr/bin/kill" : "kill";
+
     /** How long {@link #start} waits for PING to answer. */
     public static final long START_TIMEOUT_MILLIS = 10_000;
 
@@ -150,7 +154,7 @@ public final class RedisServer implements AutoCloseable {
 
     private void signal(String sig) {
         try {
-            Process k = new ProcessBuilder("kill", sig, Long.toString(process.pid())).inheritIO().start();
+            Process k = new ProcessBuilder(KILL, sig, Long.toString(process.pid())).inheritIO().start();
             if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
                 throw new IllegalStateException("kill " + sig + " " + process.pid() + " failed");
             }
@@ -232,7 +236,8 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        try {
+            new ServerSocket(port, 1, InetAddress.getLoopbackAddress()).close();
             return true;
         } catch (IOException e) {
             return false;
