@@ -2,6 +2,8 @@ package io.tollgate.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tollgate.core.resilience.CircuitBreakingBucketStore;
+import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.testing.RedisExtension;
@@ -39,7 +41,12 @@ class SharedRedisLimitTest {
     @Test
     void twoInstancesShareOneBucket() {
         try (ConfigurableApplicationContext a = start(); ConfigurableApplicationContext b = start()) {
-            assertThat(a.getBean(BucketStore.class)).isInstanceOf(RedisBucketStore.class);
+            // Redis, behind the deny cache and the circuit breaker
+            BucketStore store = a.getBean(BucketStore.class);
+            assertThat(store).isInstanceOf(DenyCachingBucketStore.class);
+            BucketStore breaker = ((DenyCachingBucketStore) store).delegate();
+            assertThat(breaker).isInstanceOf(CircuitBreakingBucketStore.class);
+            assertThat(((CircuitBreakingBucketStore) breaker).delegate()).isInstanceOf(RedisBucketStore.class);
             Http first = new Http(port(a));
             Http second = new Http(port(b));
             int allowed = 0;
