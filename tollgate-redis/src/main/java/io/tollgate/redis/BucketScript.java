@@ -1,0 +1,40 @@
+package io.tollgate.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** The {@code tollgate.lua} script text and its SHA1, as Redis computes it for EVALSHA. */
+final class BucketScript {
+
+    static final String RESOURCE = "/io/tollgate/redis/tollgate.lua";
+    static final String TEXT = load();
+    static final String SHA1 = sha1(TEXT);
+
+    private BucketScript() {
+    }
+
+    private static String load() {
+        try (InputStream in = BucketScript.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + RESOURCE, e);
+        }
+    }
+
+    static String sha1(String text) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is required by every JVM", e);
+        }
+    }
+}

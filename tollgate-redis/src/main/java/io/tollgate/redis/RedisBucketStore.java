@@ -1,0 +1,345 @@
+package io.tollgate.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.BaseRedisAsyncCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.MicrosClock;
+import io.tollgate.core.store.StoreException;
+import io.tollgate.core.store.StoreTimeoutException;
+import io.tollgate.core.store.StoreUnavailableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buckets in Redis (standalone, Sentinel or Cluster), decided by one atomic Lua script per call.
+ *
+ * <p>One shared Lettuce connection serves every caller; Lettuce pipelines concurrent commands on it. Calls never block:
+ * each returned stage completes within the configured timeout, normally with the decision, otherwise exceptionally
+ * with {@link StoreTimeoutException} (no answer in time) or {@link StoreUnavailableException} (not connected, Redis
+ * error). Stages may complete on a Redis I/O thread, so callbacks must not block.
+ *
+ * <p>The script is invoked by EVALSHA; if Redis lost it (SCRIPT FLUSH, restart, failover) the call is retried once with
+ * EVAL, which also reloads it, so callers never see {@code NOSCRIPT}. Each bucket is one hash
+ * {@code <prefix>:{<bucketKey>}:<fingerprint>} that expires when it would be full again.
+ */
+public final class RedisBucketStore implements BucketStore {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisBucketStore.class);
+
+    private static final String[] SMALL_COSTS = new String[17];
+    private static final int MAX_CACHED_SPECS = 4096;
+
+    static {
+        for (int i = 0; i < SMALL_COSTS.length; i++) {
+            SMALL_COSTS[i] = Integer.toString(i);
+        }
+    }
+
+    private final StatefulConnection<String, String> connection;
+    private final BaseRedisAsyncCommands<String, String> base;
+    private final RedisScriptingAsyncCommands<String, String> scripting;
+    private final RedisConnectionSettings settings;
+    private final String keyPrefix;
+    private final long timeoutNanos;
+    private final LongSupplier nowOverrideMicros;
+    private final AutoCloseable ownedResources;
+    private final ScheduledThreadPoolExecutor timer;
+    private final SpecArguments arguments = new SpecArguments(MAX_CACHED_SPECS);
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * A store on a standalone or Sentinel connection. {@link #close()} closes the connection but not its client.
+     *
+     * @param settings          supplies the key prefix, timeout and description (its addresses are not used)
+     * @param nowOverrideMicros test only: the clock the script uses instead of Redis {@code TIME}; null in production
+     */
+    public RedisBucketStore(StatefulRedisConnection<String, String> connection, RedisConnectionSettings settings,
+            LongSupplier nowOverrideMicros) {
+        this(connection, connection.async(), connection.async(), settings, nowOverrideMicros, null);
+    }
+
+    /** A store on a Cluster connection; otherwise as {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, LongSupplier)}. */
+    public RedisBucketStore(StatefulRedisClusterConnection<String, String> connection, RedisConnectionSettings settings,
+            LongSupplier nowOverrideMicros) {
+        this(connection, connection.async(), connection.async(), settings, nowOverrideMicros, null);
+    }
+
+    private RedisBucketStore(StatefulConnection<String, String> connection, BaseRedisAsyncCommands<String, String> base,
+            RedisScriptingAsyncCommands<String, String> scripting, RedisConnectionSettings settings,
+            LongSupplier nowOverrideMicros, AutoCloseable ownedResources) {
+        this.connection = connection;
+        this.base = base;
+        this.scripting = scripting;
+        this.settings = settings;
+        this.keyPrefix = settings.keyPrefix();
+        this.timeoutNanos = settings.timeout().toNanos();
+        this.nowOverrideMicros = nowOverrideMicros;
+        this.ownedResources = ownedResources;
+        // One daemon thread fires per-call timeouts; cancelled timeouts are removed so the queue stays small.
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "tollgate-redis-timeout");
+            t.setDaemon(true);
+            return t;
+        });
+        this.timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Connects with new client resources, which {@link #close()} shuts down. Blocks while connecting (startup only). */
+    public static RedisBucketStore connect(RedisConnectionSettings settings) {
+        return connect(settings, null, null);
+    }
+
+    /**
+     * Connects and returns a store that owns its client (and the client resources if {@code resources} is null).
+     * Blocks while connecting, up to the connect timeout; meant for startup.
+     *
+     * @param resources         shared Lettuce resources, left running by {@link #close()}; null to create private ones
+     * @param nowOverrideMicros test only, see {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, LongSupplier)}
+     * @throws StoreUnavailableException if Redis cannot be reached (message without password)
+     */
+    public static RedisBucketStore connect(RedisConnectionSettings settings, ClientResources resources,
+            LongSupplier nowOverrideMicros) {
+        ClientResources res = resources != null ? resources : DefaultClientResources.create();
+        boolean ownResources = resources == null;
+        SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).keepAlive(true).build();
+        // Lettuce's own command timeout is only a backstop that clears commands stuck on a hung server; the
+        // per-call timeout is enforced by the store.
+        TimeoutOptions timeouts = TimeoutOptions.enabled(settings.timeout().multipliedBy(2).plusMillis(100));
+        List<RedisURI> uris = settings.toRedisUris();
+        AutoCloseable[] client = new AutoCloseable[1];
+        try {
+            if (settings.mode() == RedisConnectionSettings.Mode.CLUSTER) {
+                RedisClusterClient cc = RedisClusterClient.create(res, uris);
+                client[0] = cc::shutdown;
+                cc.setOptions(ClusterClientOptions.builder()
+                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                                .enablePeriodicRefresh(Duration.ofSeconds(30))
+                                .enableAllAdaptiveRefreshTriggers()
+                                .build())
+                        .autoReconnect(true)
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .socketOptions(socket)
+                        .timeoutOptions(timeouts)
+                        .build());
+                StatefulRedisClusterConnection<String, String> c = cc.connect(StringCodec.UTF8);
+                return new RedisBucketStore(c, c.async(), c.async(), settings, nowOverrideMicros,
+                        owned(cc::shutdown, ownResources ? res : null));
+            }
+            RedisClient rc = RedisClient.create(res);
+            client[0] = rc::shutdown;
+            rc.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .socketOptions(socket)
+                    .timeoutOptions(timeouts)
+                    .build());
+            StatefulRedisConnection<String, String> c = rc.connect(StringCodec.UTF8, uris.get(0));
+            return new RedisBucketStore(c, c.async(), c.async(), settings, nowOverrideMicros,
+                    owned(rc::shutdown, ownResources ? res : null));
+        } catch (RuntimeException e) {
+            closeQuietly(client[0]);
+            if (ownResources) {
+                res.shutdown();
+            }
+            throw new StoreUnavailableException(settings.scrub("cannot connect to redis " + settings.describeNodes()
+                    + ": " + e.getMessage()), e);
+        }
+    }
+
+    private static AutoCloseable owned(AutoCloseable client, ClientResources resources) {
+        return () -> {
+            closeQuietly(client);
+            if (resources != null) {
+                resources.shutdown();
+            }
+        };
+    }
+
+    @Override
+    public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+        if (cost < 1) {
+            throw new IllegalArgumentException("cost must be at least 1, got " + cost);
+        }
+        if (spec.exceedsCapacity(cost)) {
+            long now = nowOverrideMicros != null ? nowOverrideMicros.getAsLong() : MicrosClock.SYSTEM.nowMicros();
+            return CompletableFuture.completedFuture(Decision.costExceedsCapacity(spec, cost, now));
+        }
+        String[] keys = {RedisKeys.key(keyPrefix, bucketKey, spec)};
+        String[] argv = arguments.template(spec).clone();
+        argv[0] = nowOverrideMicros != null ? Long.toString(nowOverrideMicros.getAsLong()) : "0";
+        argv[1] = cost < SMALL_COSTS.length ? SMALL_COSTS[(int) cost] : Long.toString(cost);
+
+        CompletableFuture<Decision> out = new CompletableFuture<>();
+        armTimeout(out, "decide");
+        try {
+            CompletableFuture<List<Object>> evalsha = scripting.<List<Object>>evalsha(BucketScript.SHA1,
+                    ScriptOutputType.MULTI, keys, argv).toCompletableFuture();
+            evalsha.whenComplete((result, error) -> {
+                if (error == null) {
+                    complete(out, spec, cost, result);
+                } else if (isNoScript(error)) {
+                    // Redis lost the script (flush, restart, failover): EVAL runs and caches it on the key's node.
+                    scripting.<List<Object>>eval(BucketScript.TEXT, ScriptOutputType.MULTI, keys, argv)
+                            .whenComplete((r2, e2) -> {
+                                if (e2 == null) {
+                                    complete(out, spec, cost, r2);
+                                } else {
+                                    out.completeExceptionally(failure(e2));
+                                }
+                            });
+                } else {
+                    out.completeExceptionally(failure(error));
+                }
+            });
+        } catch (RuntimeException e) {
+            out.completeExceptionally(failure(e));
+        }
+        return out;
+    }
+
+    private static void complete(CompletableFuture<Decision> out, BucketSpec spec, long cost, List<Object> r) {
+        try {
+            int n = spec.size();
+            if (r == null || r.size() != n + 2) {
+                throw new IllegalStateException("unexpected script reply of " + (r == null ? 0 : r.size())
+                        + " values for " + n + " limits");
+            }
+            long[] levels = new long[n];
+            for (int i = 0; i < n; i++) {
+                levels[i] = (Long) r.get(i + 2);
+            }
+            out.complete(Decision.of(spec, cost, (Long) r.get(0) == 1L, levels, (Long) r.get(1)));
+        } catch (RuntimeException e) {
+            out.completeExceptionally(new StoreUnavailableException("bad reply from redis: " + e.getMessage(), e));
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> ping() {
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        armTimeout(out, "ping");
+        try {
+            base.ping().whenComplete((pong, error) -> {
+                if (error == null) {
+                    out.complete(null);
+                } else {
+                    out.completeExceptionally(failure(error));
+                }
+            });
+        } catch (RuntimeException e) {
+            out.completeExceptionally(failure(e));
+        }
+        return out;
+    }
+
+    /** Fails {@code out} with a {@link StoreTimeoutException} unless it completes within the timeout. */
+    private void armTimeout(CompletableFuture<?> out, String what) {
+        if (closed.get()) {
+            out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
+            return;
+        }
+        ScheduledFuture<?> t;
+        try {
+            t = timer.schedule(() -> out.completeExceptionally(new StoreTimeoutException("redis " + what
+                    + " got no answer within " + settings.timeout().toMillis() + " ms from " + describe(), null)),
+                    timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) { // closed concurrently
+            out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
+            return;
+        }
+        out.whenComplete((r, e) -> t.cancel(false));
+    }
+
+    private static boolean isNoScript(Throwable error) {
+        Throwable c = unwrap(error);
+        return c instanceof RedisNoScriptException
+                || (c.getMessage() != null && c.getMessage().startsWith("NOSCRIPT"));
+    }
+
+    /** Maps a Lettuce failure to a core exception; messages are scrubbed of the password. */
+    StoreException failure(Throwable error) {
+        Throwable c = unwrap(error);
+        if (c instanceof StoreException se) {
+            return se;
+        }
+        String msg = settings.scrub(c.getClass().getSimpleName() + ": " + c.getMessage());
+        if (c instanceof RedisCommandTimeoutException || c instanceof java.util.concurrent.TimeoutException) {
+            return new StoreTimeoutException("redis timed out (" + describe() + "): " + msg, c);
+        }
+        return new StoreUnavailableException("redis failed (" + describe() + "): " + msg, c);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable c = e;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    @Override
+    public String describe() {
+        return "redis " + settings.describeNodes();
+    }
+
+    @Override
+    public boolean distributed() {
+        return true;
+    }
+
+    /** Closes the connection, and the client and resources this store created; idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        timer.shutdownNow();
+        try {
+            connection.close();
+        } catch (RuntimeException e) {
+            log.debug("closing redis connection failed", e);
+        }
+        closeQuietly(ownedResources);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.debug("closing redis client failed", e);
+        }
+    }
+}
