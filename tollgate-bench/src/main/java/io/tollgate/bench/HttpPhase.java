@@ -1,0 +1,222 @@
+package io.tollgate.bench;
+
+import java.io.BufferedInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The HTTP phase: starts the Tollgate server as a child JVM in each mode and loads it with a keep-alive load generator
+ * (fixed concurrency, fixed duration, loopback only).
+ *
+ * <p>The server is located by {@link #serverJar()}: system property {@code tollgate.bench.serverJar}, else
+ * {@code tollgate-server/target/tollgate-server.jar} relative to the working directory. When there is none the phase is
+ * skipped with "HTTP phase: server module not present". The Spring properties of each mode can be overridden with
+ * system properties {@code tollgate.bench.http.redis}, {@code .off} and {@code .memory} (space separated).
+ */
+final class HttpPhase {
+
+    /** Requests/s and latency percentiles of one mode. */
+    record Result(String mode, double rps, double p50Micros, double p99Micros, long ok, long limited, long errors) {
+    }
+
+    private HttpPhase() {
+    }
+
+    static File serverJar() {
+        String p = System.getProperty("tollgate.bench.serverJar");
+        File f = new File(p != null ? p : "tollgate-server/target/tollgate-server.jar");
+        return f.isFile() ? f : null;
+    }
+
+    static String[] modeArgs(String mode, RedisProcess redis) {
+        String def = switch (mode) {
+            case "redis" -> "--tollgate.enabled=true --tollgate.store=redis --tollgate.redis.url=redis://"
+                    + redis.host() + ":" + redis.port();
+            case "off" -> "--tollgate.enabled=false";
+            case "memory" -> "--tollgate.enabled=true --tollgate.store=memory";
+            default -> throw new IllegalArgumentException(mode);
+        };
+        return System.getProperty("tollgate.bench.http." + mode, def).trim().split("\\s+");
+    }
+
+    /** Runs all three modes, or returns an empty list (and prints why) when the server is not present. */
+    static List<Result> run(RedisProcess redis, long millisPerMode, int concurrency) throws Exception {
+        File jar = serverJar();
+        List<Result> out = new ArrayList<>();
+        if (jar == null) {
+            System.out.println("HTTP phase: server module not present");
+            return out;
+        }
+        for (String mode : List.of("off", "redis", "memory")) {
+            int port = 20_000 + (int) (Math.random() * 20_000);
+            List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx512m",
+                    "-jar", jar.getAbsolutePath(), "--server.port=" + port, "--server.address=127.0.0.1"));
+            cmd.addAll(List.of(modeArgs(mode, redis)));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(File.createTempFile("tollgate-server-" + mode, ".log")).start();
+            try {
+                waitForPort(port, 60_000, p);
+                String path = System.getProperty("tollgate.bench.http.path", "/");
+                load(port, path, concurrency, Math.min(2000, millisPerMode / 3)); // warm-up
+                Result r = load(port, path, concurrency, millisPerMode);
+                out.add(new Result(mode, r.rps(), r.p50Micros(), r.p99Micros(), r.ok(), r.limited(), r.errors()));
+            } finally {
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void waitForPort(int port, long millis, Process p) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            if (!p.isAlive()) {
+                throw new IOException("server exited with " + p.exitValue());
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IOException("server did not open port " + port + " within " + millis + " ms");
+    }
+
+    /** Keep-alive GETs from {@code concurrency} threads for {@code millis}; latencies in a 10 µs-step histogram. */
+    static Result load(int port, String path, int concurrency, long millis) throws InterruptedException {
+        final int buckets = 100_000; // up to 1 s in 10 µs steps; slower ones land in the last bucket
+        AtomicLongArray hist = new AtomicLongArray(buckets);
+        LongAdder ok = new LongAdder();
+        LongAdder limited = new LongAdder();
+        LongAdder errors = new LongAdder();
+        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(millis);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < concurrency; t++) {
+            Thread th = new Thread(() -> {
+                while (System.nanoTime() < deadline) {
+                    try (Socket s = new Socket("127.0.0.1", port)) {
+                        s.setTcpNoDelay(true);
+                        s.setSoTimeout(5000);
+                        OutputStream out = s.getOutputStream();
+                        InputStream in = new BufferedInputStream(s.getInputStream());
+                        while (System.nanoTime() < deadline) {
+                            long t0 = System.nanoTime();
+                            out.write(request);
+                            out.flush();
+                            int status = readResponse(in);
+                            long us = (System.nanoTime() - t0) / 1000;
+                            hist.incrementAndGet((int) Math.min(buckets - 1, us / 10));
+                            if (status == 429) {
+                                limited.increment();
+                            } else if (status >= 200 && status < 400) {
+                                ok.increment();
+                            } else {
+                                errors.increment();
+                            }
+                        }
+                    } catch (IOException e) {
+                        errors.increment();
+                    }
+                }
+            }, "http-load-" + t);
+            th.setDaemon(true);
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join(millis + 10_000);
+        }
+        long nanos = System.nanoTime() - start;
+        long total = ok.sum() + limited.sum();
+        return new Result("", total * 1e9 / nanos, percentile(hist, total, 0.50), percentile(hist, total, 0.99),
+                ok.sum(), limited.sum(), errors.sum());
+    }
+
+    private static double percentile(AtomicLongArray hist, long total, double q) {
+        long want = (long) Math.ceil(total * q);
+        long seen = 0;
+        for (int i = 0; i < hist.length(); i++) {
+            seen += hist.get(i);
+            if (seen >= want && want > 0) {
+                return i * 10 + 5;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Reads one HTTP/1.1 response (Content-Length or chunked) and returns its status. */
+    private static int readResponse(InputStream in) throws IOException {
+        String status = readLine(in);
+        if (status == null) {
+            throw new IOException("connection closed");
+        }
+        int code = Integer.parseInt(status.split(" ")[1]);
+        long length = 0;
+        boolean chunked = false;
+        String line;
+        while ((line = readLine(in)) != null && !line.isEmpty()) {
+            String l = line.toLowerCase();
+            if (l.startsWith("content-length:")) {
+                length = Long.parseLong(l.substring(15).trim());
+            } else if (l.startsWith("transfer-encoding:") && l.contains("chunked")) {
+                chunked = true;
+            }
+        }
+        if (chunked) {
+            while (true) {
+                long size = Long.parseLong(readLine(in).trim().split(";")[0], 16);
+                skip(in, size);
+                readLine(in);
+                if (size == 0) {
+                    break;
+                }
+            }
+        } else {
+            skip(in, length);
+        }
+        return code;
+    }
+
+    private static void skip(InputStream in, long n) throws IOException {
+        while (n > 0) {
+            long s = in.skip(n);
+            if (s <= 0) {
+                if (in.read() < 0) {
+                    throw new IOException("eof in body");
+                }
+                s = 1;
+            }
+            n -= s;
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                int len = sb.length();
+                return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+            }
+            sb.append((char) c);
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+}

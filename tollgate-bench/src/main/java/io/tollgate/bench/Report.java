@@ -1,0 +1,145 @@
+package io.tollgate.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Collects the figures into one Markdown table with ratios, targets and whether each target was met. */
+final class Report {
+
+    static final String METHOD = """
+
+            ## Method
+
+            - One private `redis-server` on 127.0.0.1 (no persistence), started by the bench; `FLUSHALL` before every
+              warm-up and every measured phase, so no phase drains another's buckets.
+            - Redis rows: one submitting thread keeps a window of 256 async calls in flight (a `Semaphore(256)`) on one
+              shared Lettuce connection per client (Tollgate: `RedisBucketStore`, String codec; Bucket4j 8.14.0:
+              `LettuceBasedProxyManager` with `ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(10 s)`,
+              byte[] codec, `asAsync()`, `tryConsume(1)`). All clients share one `ClientResources` (I/O and computation
+              pools sized to the CPU count). Cost 1, rule capacity 20 with greedy refill 5/s on both.
+              "allowed" is the share of requests the limiter allowed; the table shows decisions per second whatever
+              the verdict.
+            - Ceiling: the same EVALSHA of `tollgate.lua` with the same arguments, from a raw Lettuce connection (no
+              client-side decision logic): async with the same window, and with auto-flush off (flush every 32
+              commands and whenever the window is full); plus `redis-benchmark -P 16 -c 50 -r 10000`. "Tollgate / ceiling"
+              divides by the better of the two Lettuce ceilings for case (a), by the matching-key-count ceiling otherwise.
+            - Hot global key rows: rule 1,000,000 burst @ 200,000/s, Tollgate with and without `LeasingBucketStore`
+              (batch ≈ tokens used in the last 100 ms, at most 5% of capacity, lease TTL 1 s).
+            - Memory: `MEMORY USAGE` (Redis 7 default sampling) of 100 buckets of the rule after one request each,
+              averaged. Tollgate keys look like `tollgate:{mem:17}:<fingerprint>`, Bucket4j keys like `b4j:mem:17`.
+            - In-process: JMH, 1 fork, throughput; both keyed over the same 1,024 keys (Tollgate's `InMemoryBucketStore.decide`
+              vs a `ConcurrentHashMap<String, Bucket>` of Bucket4j local buckets with `computeIfAbsent`), refill so large
+              that requests are allowed.
+            - HTTP (when the server module is present): the server as a child JVM per mode, 32 keep-alive connections
+              for a fixed time after a warm-up; latency from request write to full response read.
+            """;
+
+    private final List<String> lines = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    Report() {
+        lines.add("| Measurement | Tollgate | Bucket4j | Tollgate / Bucket4j | Tollgate / ceiling | allowed (T / B4j) "
+                + "| Target | Met |");
+        lines.add("|---|---:|---:|---:|---:|---:|---|---|");
+    }
+
+    static String rate(double v) {
+        return v < 0 || Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.0f/s", v);
+    }
+
+    static String ratio(double v) {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "n/a" : String.format(Locale.ROOT, "%.2f×", v);
+    }
+
+    static String pct(double v) {
+        return String.format(Locale.ROOT, "%.0f%%", 100 * v);
+    }
+
+    private void row(String... cells) {
+        lines.add("| " + String.join(" | ", cells) + " |");
+    }
+
+    void section(String title) {
+        row("**" + title + "**", "", "", "", "", "", "", "");
+    }
+
+    void ceiling(String name, AsyncWindow.Result r) {
+        row(name, rate(r.perSecond()), "", "", "", pct(r.allowedFraction()), "", "");
+    }
+
+    void rawRow(String name, double rps, String note) {
+        row(name, rate(rps), "", "", "", "", note.isEmpty() ? "" : note, "");
+    }
+
+    void compare(String name, AsyncWindow.Result t, AsyncWindow.Result b, double ceiling, String target) {
+        double vsB = t.perSecond() / b.perSecond();
+        double vsC = t.perSecond() / ceiling;
+        String met = "";
+        if (target.startsWith("≥2× Bucket4j and ≥85%")) {
+            met = (vsB >= 2 ? "yes" : "no") + " / " + (vsC >= 0.85 ? "yes" : "no");
+        } else if (target.startsWith("≥5× Bucket4j")) {
+            met = vsB >= 5 ? "yes" : "no";
+        }
+        String errors = t.errors() + b.errors() > 0 ? " (errors T " + t.errors() + ", B " + b.errors() + ")" : "";
+        row(name + errors, rate(t.perSecond()), rate(b.perSecond()), ratio(vsB), pct(vsC),
+                pct(t.allowedFraction()) + " / " + pct(b.allowedFraction()), target, met);
+    }
+
+    void note(String text) {
+        notes.add(text);
+    }
+
+    void memory(double tollgate, double bucket4j) {
+        section("Redis memory per bucket (MEMORY USAGE, mean of 100)");
+        row("bytes per bucket", String.format(Locale.ROOT, "%.1f B", tollgate),
+                String.format(Locale.ROOT, "%.1f B", bucket4j), ratio(tollgate / bucket4j), "", "",
+                "≤100 B and ≤ Bucket4j", (tollgate <= 100 ? "yes" : "no") + " / " + (tollgate <= bucket4j ? "yes" : "no"));
+    }
+
+    void http(List<HttpPhase.Result> rs) {
+        section("HTTP, 32 keep-alive connections");
+        if (rs.isEmpty()) {
+            row("HTTP phase: server module not present", "", "", "", "", "", "≥80% of limiter-off rps, p99 +≤1 ms", "n/a");
+            return;
+        }
+        HttpPhase.Result off = rs.stream().filter(r -> r.mode().equals("off")).findFirst().orElse(null);
+        for (HttpPhase.Result r : rs) {
+            String target = "";
+            String met = "";
+            if (off != null && r.mode().equals("redis")) {
+                double share = r.rps() / off.rps();
+                double addedP99 = (r.p99Micros() - off.p99Micros()) / 1000;
+                target = String.format(Locale.ROOT, "≥80%% of off (is %.0f%%), p99 +≤1 ms (is %+.2f ms)", 100 * share,
+                        addedP99);
+                met = (share >= 0.8 ? "yes" : "no") + " / " + (addedP99 <= 1 ? "yes" : "no");
+            }
+            row(String.format(Locale.ROOT, "limiter %s: p50 %.2f ms, p99 %.2f ms", r.mode(), r.p50Micros() / 1000,
+                    r.p99Micros() / 1000) + (r.errors() > 0 ? " (errors " + r.errors() + ")" : ""),
+                    rate(r.rps()), "", "", "", pct((double) r.ok() / Math.max(1, r.ok() + r.limited())), target, met);
+        }
+    }
+
+    void local(List<double[]> rows, int warmups, int iterations, long iterMillis) {
+        section(String.format(Locale.ROOT, "In-process (JMH %d×%d ms warm-up, %d×%d ms), mostly allowed, 1,024 keys",
+                warmups, iterMillis, iterations, iterMillis));
+        for (double[] r : rows) {
+            double vs = r[1] / r[2];
+            row(String.format(Locale.ROOT, "InMemoryBucketStore vs Bucket4j local, %d thread%s", (int) r[0],
+                    r[0] > 1 ? "s" : ""), String.format(Locale.ROOT, "%,.0f ops/s", r[1]),
+                    String.format(Locale.ROOT, "%,.0f ops/s", r[2]), ratio(vs), "", "", "≥ Bucket4j local",
+                    vs >= 1 ? "yes" : "no");
+        }
+    }
+
+    String markdown() {
+        StringBuilder sb = new StringBuilder(String.join("\n", lines)).append('\n');
+        for (String n : notes) {
+            sb.append("\n- ").append(n);
+        }
+        if (!notes.isEmpty()) {
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}
