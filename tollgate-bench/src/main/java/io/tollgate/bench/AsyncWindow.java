@@ -24,7 +24,19 @@ public final class AsyncWindow {
     }
 
     /** Completed calls, allowed ones, errors, and the wall time they took. */
-    public record Result(long completed, long allowed, long errors, long nanos) {
+    public record Result(long completed, long allowed, long errors, long nanos, long clientCpuNanos,
+                         long serverCpuNanos) {
+
+        /** CPU time of this JVM (all threads) per completed call, in microseconds: robust to a busy machine. */
+        public double clientCpuMicrosPerCall() {
+            return completed == 0 ? Double.NaN : clientCpuNanos / 1e3 / completed;
+        }
+
+        /** CPU time of redis-server per completed call, in microseconds; NaN when unknown. */
+        public double serverCpuMicrosPerCall() {
+            return completed == 0 || serverCpuNanos < 0 ? Double.NaN : serverCpuNanos / 1e3 / completed;
+        }
+
         public double perSecond() {
             return completed * 1e9 / nanos;
         }
@@ -61,6 +73,8 @@ public final class AsyncWindow {
             done.increment();
             permits.release();
         };
+        long cpu0 = processCpuNanos();
+        long srv0 = serverCpu == null ? -1 : serverCpu.getAsLong();
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(durationMillis);
         long i = 0;
@@ -97,6 +111,19 @@ public final class AsyncWindow {
             throw new IllegalStateException("calls still in flight 30 s after the run");
         }
         long nanos = System.nanoTime() - start;
-        return new Result(done.sum(), allowed.sum(), errors.sum(), nanos);
+        long cpu = processCpuNanos() - cpu0;
+        long srv = serverCpu == null || srv0 < 0 ? -1 : serverCpu.getAsLong() - srv0;
+        return new Result(done.sum(), allowed.sum(), errors.sum(), nanos, cpu, srv);
+    }
+
+    /** Where redis-server's CPU time (ns) is read from, or null; set once by the bench. */
+    static volatile java.util.function.LongSupplier serverCpu;
+
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return -1;
     }
 }

@@ -64,6 +64,7 @@ public final class BenchMain {
         try (RedisProcess redis = RedisProcess.start();
              RedisBench rb = new RedisBench(redis, Math.max(2, Runtime.getRuntime().availableProcessors()))) {
             redisVersion = rb.redisVersion();
+            AsyncWindow.serverCpu = redis::cpuNanos;
             System.out.printf("redis-server %s (%s) on 127.0.0.1:%d%n", redisVersion, redis.binary(), redis.port());
             redisPhases(rb, plan, report);
             httpPhase(redis, plan, report);
@@ -85,8 +86,9 @@ public final class BenchMain {
         phase.run(plan.warmMillis(), plan.maxCalls());
         rb.flush();
         AsyncWindow.Result r = phase.run(plan.redisMillis(), plan.maxCalls());
-        System.out.printf(Locale.ROOT, "  %-44s %,12.0f /s  allowed %5.1f%%  errors %d%n", what, r.perSecond(),
-                100 * r.allowedFraction(), r.errors());
+        System.out.printf(Locale.ROOT, "  %-44s %,12.0f /s  allowed %5.1f%%  errors %d  CPU/call: client %.1f µs,"
+                + " redis %.1f µs%n", what, r.perSecond(), 100 * r.allowedFraction(), r.errors(),
+                r.clientCpuMicrosPerCall(), r.serverCpuMicrosPerCall());
         return r;
     }
 

@@ -96,6 +96,18 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /** redis-server's user+system CPU time in nanoseconds from /proc (clock-tick resolution), or -1. */
+    public long cpuNanos() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     public int port() {
         return port;
     }

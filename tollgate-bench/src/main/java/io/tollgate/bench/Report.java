@@ -26,6 +26,9 @@ final class Report {
               divides by the better of the two Lettuce ceilings for case (a), by the matching-key-count ceiling otherwise.
             - Hot global key rows: rule 1,000,000 burst @ 200,000/s, Tollgate with and without `LeasingBucketStore`
               (batch ≈ tokens used in the last 100 ms, at most 5% of capacity, lease TTL 1 s).
+            - CPU µs/call: CPU time used by the bench JVM (all its threads: submitting, Lettuce I/O, timers, GC) and by
+              redis-server (from /proc, 10 ms ticks) during the phase, divided by the calls completed. Unlike calls/s
+              these barely move when other work shares the machine, so they are the figures to compare on a busy host.
             - Memory: `MEMORY USAGE` (Redis 7 default sampling) of 100 buckets of the rule after one request each,
               averaged. Tollgate keys look like `tollgate:{mem:17}:<fingerprint>`, Bucket4j keys like `b4j:mem:17`.
             - In-process: JMH, 1 fork, throughput; both keyed over the same 1,024 keys (Tollgate's `InMemoryBucketStore.decide`
@@ -40,8 +43,8 @@ final class Report {
 
     Report() {
         lines.add("| Measurement | Tollgate | Bucket4j | Tollgate / Bucket4j | Tollgate / ceiling | allowed (T / B4j) "
-                + "| Target | Met |");
-        lines.add("|---|---:|---:|---:|---:|---:|---|---|");
+                + "| client CPU µs/call (T / B4j) | redis CPU µs/call (T / B4j) | Target | Met |");
+        lines.add("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
     }
 
     static String rate(double v) {
@@ -60,16 +63,26 @@ final class Report {
         lines.add("| " + String.join(" | ", cells) + " |");
     }
 
+    static String us(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** Pads a row that has no CPU columns. */
+    private void row8(String a, String b, String c, String d, String e, String f, String target, String met) {
+        row(a, b, c, d, e, f, "", "", target, met);
+    }
+
     void section(String title) {
-        row("**" + title + "**", "", "", "", "", "", "", "");
+        row8("**" + title + "**", "", "", "", "", "", "", "");
     }
 
     void ceiling(String name, AsyncWindow.Result r) {
-        row(name, rate(r.perSecond()), "", "", "", pct(r.allowedFraction()), "", "");
+        row(name, rate(r.perSecond()), "", "", "", pct(r.allowedFraction()), us(r.clientCpuMicrosPerCall()),
+                us(r.serverCpuMicrosPerCall()), "", "");
     }
 
     void rawRow(String name, double rps, String note) {
-        row(name, rate(rps), "", "", "", "", note.isEmpty() ? "" : note, "");
+        row8(name, rate(rps), "", "", "", "", note.isEmpty() ? "" : note, "");
     }
 
     void compare(String name, AsyncWindow.Result t, AsyncWindow.Result b, double ceiling, String target) {
@@ -83,7 +96,9 @@ final class Report {
         }
         String errors = t.errors() + b.errors() > 0 ? " (errors T " + t.errors() + ", B " + b.errors() + ")" : "";
         row(name + errors, rate(t.perSecond()), rate(b.perSecond()), ratio(vsB), pct(vsC),
-                pct(t.allowedFraction()) + " / " + pct(b.allowedFraction()), target, met);
+                pct(t.allowedFraction()) + " / " + pct(b.allowedFraction()),
+                us(t.clientCpuMicrosPerCall()) + " / " + us(b.clientCpuMicrosPerCall()),
+                us(t.serverCpuMicrosPerCall()) + " / " + us(b.serverCpuMicrosPerCall()), target, met);
     }
 
     void note(String text) {
@@ -92,7 +107,7 @@ final class Report {
 
     void memory(double tollgate, double bucket4j) {
         section("Redis memory per bucket (MEMORY USAGE, mean of 100)");
-        row("bytes per bucket", String.format(Locale.ROOT, "%.1f B", tollgate),
+        row8("bytes per bucket", String.format(Locale.ROOT, "%.1f B", tollgate),
                 String.format(Locale.ROOT, "%.1f B", bucket4j), ratio(tollgate / bucket4j), "", "",
                 "≤100 B and ≤ Bucket4j", (tollgate <= 100 ? "yes" : "no") + " / " + (tollgate <= bucket4j ? "yes" : "no"));
     }
@@ -100,7 +115,7 @@ final class Report {
     void http(List<HttpPhase.Result> rs) {
         section("HTTP, 32 keep-alive connections");
         if (rs.isEmpty()) {
-            row("HTTP phase: server module not present", "", "", "", "", "", "≥80% of limiter-off rps, p99 +≤1 ms", "n/a");
+            row8("HTTP phase: server module not present", "", "", "", "", "", "≥80% of limiter-off rps, p99 +≤1 ms", "n/a");
             return;
         }
         HttpPhase.Result off = rs.stream().filter(r -> r.mode().equals("off")).findFirst().orElse(null);
@@ -114,7 +129,7 @@ final class Report {
                         addedP99);
                 met = (share >= 0.8 ? "yes" : "no") + " / " + (addedP99 <= 1 ? "yes" : "no");
             }
-            row(String.format(Locale.ROOT, "limiter %s: p50 %.2f ms, p99 %.2f ms", r.mode(), r.p50Micros() / 1000,
+            row8(String.format(Locale.ROOT, "limiter %s: p50 %.2f ms, p99 %.2f ms", r.mode(), r.p50Micros() / 1000,
                     r.p99Micros() / 1000) + (r.errors() > 0 ? " (errors " + r.errors() + ")" : ""),
                     rate(r.rps()), "", "", "", pct((double) r.ok() / Math.max(1, r.ok() + r.limited())), target, met);
         }
@@ -125,7 +140,7 @@ final class Report {
                 warmups, iterMillis, iterations, iterMillis));
         for (double[] r : rows) {
             double vs = r[1] / r[2];
-            row(String.format(Locale.ROOT, "InMemoryBucketStore vs Bucket4j local, %d thread%s", (int) r[0],
+            row8(String.format(Locale.ROOT, "InMemoryBucketStore vs Bucket4j local, %d thread%s", (int) r[0],
                     r[0] > 1 ? "s" : ""), String.format(Locale.ROOT, "%,.0f ops/s", r[1]),
                     String.format(Locale.ROOT, "%,.0f ops/s", r[2]), ratio(vs), "", "", "≥ Bucket4j local",
                     vs >= 1 ? "yes" : "no");
