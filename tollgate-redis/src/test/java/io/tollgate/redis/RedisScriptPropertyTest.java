@@ -1,0 +1,87 @@
+package io.tollgate.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.bucket.Limit;
+import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.store.InMemoryBucketStore;
+import io.tollgate.core.store.MicrosClock;
+import io.tollgate.redis.testing.RedisExtension;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The Lua script and TokenBucket (via the in-memory store) decide identically for random sequences. */
+class RedisScriptPropertyTest {
+
+    @RegisterExtension
+    static final RedisExtension REDIS = RedisExtension.standalone();
+
+    @Test
+    void scriptMatchesInMemoryStoreExactly() {
+        Random random = new Random(20261128L);
+        AtomicLong clock = new AtomicLong();
+        try (RedisBucketStore redis = RedisBucketStore.connect(REDIS.settings().withTimeout(Duration.ofSeconds(2)),
+                null, clock::get)) {
+            for (int seq = 0; seq < 200; seq++) {
+                BucketSpec spec = randomSpec(random);
+                InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 1000);
+                String key = "prop-" + seq;
+                long now = 1_700_000_000_000_000L + random.nextInt(1_000_000_000);
+                for (int step = 0; step < 50; step++) {
+                    now += timeStep(random);
+                    long cost = random.nextInt(10) < 7 ? 1 : 1 + random.nextInt((int) spec.minCapacity() + 1);
+                    clock.set(now);
+                    Decision expected = memory.decide(key, spec, cost, now);
+                    Decision actual = redis.tryConsume(key, spec, cost).toCompletableFuture().join();
+                    String where = "seq " + seq + " step " + step + " spec " + spec + " cost " + cost;
+                    assertThat(actual.reason()).as(where).isEqualTo(expected.reason());
+                    assertThat(actual.timestampMicros()).as(where).isEqualTo(expected.timestampMicros());
+                    for (int i = 0; i < spec.size(); i++) {
+                        assertThat(actual.level(i)).as(where + " level " + i).isEqualTo(expected.level(i));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Mostly small steps, some zero, some backwards, some long. */
+    private static long timeStep(Random r) {
+        int kind = r.nextInt(10);
+        return switch (kind) {
+            case 0, 1 -> 0;
+            case 2 -> -r.nextInt(2_000_000);
+            case 3 -> r.nextInt(7_200) * 1_000_000L;
+            default -> r.nextInt(400_000);
+        };
+    }
+
+    /**
+     * Random limits of at most 5 tokens per second: then any written key lives at least 200 ms of real time, longer
+     * than a sequence takes, so Redis expiry (real time) never disagrees with the simulated clock.
+     */
+    private static BucketSpec randomSpec(Random r) {
+        int n = 1 + r.nextInt(3);
+        List<Limit> limits = new ArrayList<>();
+        while (limits.size() < n) {
+            RefillPeriod period = RefillPeriod.values()[r.nextInt(3)];
+            long maxCentiTokens = period == RefillPeriod.SECOND ? 500 : period == RefillPeriod.MINUTE ? 30_000 : 1_000_000;
+            BigDecimal rate = BigDecimal.valueOf(1 + r.nextLong(maxCentiTokens), r.nextInt(3) == 0 ? 0 : 2)
+                    .min(BigDecimal.valueOf(maxCentiTokens, 2).max(BigDecimal.ONE));
+            long capacity = 1 + r.nextInt(r.nextBoolean() ? 5 : 500);
+            try {
+                limits.add(Limit.of(capacity, rate, period));
+            } catch (IllegalArgumentException tooLarge) {
+                // not exactly computable: draw again
+            }
+        }
+        return BucketSpec.of(limits);
+    }
+}
