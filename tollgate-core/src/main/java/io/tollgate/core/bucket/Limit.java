@@ -54,9 +54,14 @@ public final class Limit {
             throw new IllegalArgumentException("capacity must be a whole number greater than 0, got " + capacity);
         }
         if (refillTokens.signum() <= 0) {
-            throw new IllegalArgumentException("refill_rate must be greater than 0, got " + refillTokens.toPlainString());
+            throw new IllegalArgumentException("refill_rate must be greater than 0, got " + refillTokens);
         }
         BigDecimal rate = refillTokens.stripTrailingZeros();
+        // Beyond these bounds the check below must fail anyway (unitsPerToken >= 2^scale, unitsPerMicro >= rate / P);
+        // failing early keeps BigInteger.pow from hanging on inputs like 1e-999999999.
+        if (rate.scale() > 60 || rate.precision() - rate.scale() > 30) {
+            throw tooLarge(capacity, rate.toString(), period);
+        }
         if (rate.scale() < 0) {
             rate = rate.setScale(0);
         }
@@ -68,11 +73,15 @@ public final class Limit {
         BigInteger unitsPerMicro = a.divide(g);
         BigInteger capacityUnits = unitsPerToken.multiply(BigInteger.valueOf(capacity));
         if (capacityUnits.add(unitsPerMicro).compareTo(BigInteger.valueOf(EXACT_LIMIT)) >= 0) {
-            throw new IllegalArgumentException("capacity " + capacity + " with refill_rate " + rate.toPlainString()
-                    + " per " + period.label() + " is too large to compute exactly (capacity x precision of the rate"
-                    + " must stay below 2^53); lower the capacity, use fewer decimal places, or a shorter period");
+            throw tooLarge(capacity, rate.toPlainString(), period);
         }
         return new Limit(capacity, rate, period, unitsPerToken.longValueExact(), unitsPerMicro.longValueExact());
+    }
+
+    private static IllegalArgumentException tooLarge(long capacity, String rate, RefillPeriod period) {
+        return new IllegalArgumentException("capacity " + capacity + " with refill_rate " + rate
+                + " per " + period.label() + " is too large to compute exactly (capacity x precision of the rate"
+                + " must stay below 2^53); lower the capacity, use fewer decimal places, or a shorter period");
     }
 
     /** Burst size in tokens. */

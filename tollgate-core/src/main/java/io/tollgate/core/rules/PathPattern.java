@@ -11,20 +11,34 @@ public final class PathPattern {
 
     private final String pattern;
     private final String[] segments;
+    /** With two or more {@code **} naive backtracking is polynomial in the (client-chosen) path length; memoise. */
+    private final boolean memoise;
 
     private PathPattern(String pattern) {
         this.pattern = pattern;
         String body = pattern.length() > 1 && pattern.endsWith("/") ? pattern.substring(0, pattern.length() - 1) : pattern;
         this.segments = body.equals("/") ? new String[0] : body.substring(1).split("/", -1);
+        int doubleStars = 0;
+        for (String seg : segments) {
+            if (seg.equals("**")) {
+                doubleStars++;
+            }
+        }
+        this.memoise = doubleStars > 1;
     }
 
     /**
-     * @throws IllegalArgumentException if the pattern does not start with {@code /} or uses {@code **} inside a segment
+     * @throws IllegalArgumentException if the pattern does not start with {@code /}, has an empty segment
+     *                                  ({@code //}) or uses {@code **} inside a segment
      */
     public static PathPattern of(String pattern) {
         Objects.requireNonNull(pattern, "pattern");
         if (!pattern.startsWith("/")) {
             throw new IllegalArgumentException("a path pattern must start with \"/\" but got \"" + pattern + "\"");
+        }
+        if (pattern.contains("//")) {
+            throw new IllegalArgumentException("a path pattern must not contain an empty segment (\"//\") but got \""
+                    + pattern + "\"");
         }
         for (String seg : pattern.substring(1).split("/", -1)) {
             if (seg.contains("**") && !seg.equals("**")) {
@@ -53,23 +67,31 @@ public final class PathPattern {
             end--;
         }
         String[] parts = end == 1 ? new String[0] : path.substring(1, end).split("/", -1);
-        return matchSegments(0, parts, 0);
+        boolean[] failed = memoise ? new boolean[(segments.length + 1) * (parts.length + 1)] : null;
+        return matchSegments(0, parts, 0, failed);
     }
 
-    private boolean matchSegments(int si, String[] parts, int pi) {
+    private boolean matchSegments(int si, String[] parts, int pi, boolean[] failed) {
         if (si == segments.length) {
             return pi == parts.length;
         }
-        if (segments[si].equals("**")) {
-            for (int k = pi; k <= parts.length; k++) {
-                if (matchSegments(si + 1, parts, k)) {
-                    return true;
-                }
-            }
+        int slot = si * (parts.length + 1) + pi;
+        if (failed != null && failed[slot]) {
             return false;
         }
-        return pi < parts.length && globSegment(segments[si], parts[pi], 0, parts[pi].length())
-                && matchSegments(si + 1, parts, pi + 1);
+        boolean result = false;
+        if (segments[si].equals("**")) {
+            for (int k = pi; k <= parts.length && !result; k++) {
+                result = matchSegments(si + 1, parts, k, failed);
+            }
+        } else {
+            result = pi < parts.length && globSegment(segments[si], parts[pi], 0, parts[pi].length())
+                    && matchSegments(si + 1, parts, pi + 1, failed);
+        }
+        if (!result && failed != null) {
+            failed[slot] = true;
+        }
+        return result;
     }
 
     private static boolean globSegment(String glob, String s, int from, int to) {
@@ -78,12 +100,13 @@ public final class PathPattern {
         int starG = -1;
         int starI = -1;
         while (i < to) {
-            if (g < glob.length() && (glob.charAt(g) == s.charAt(i))) {
-                g++;
-                i++;
-            } else if (g < glob.length() && glob.charAt(g) == '*') {
+            // '*' first: a literal '*' in the path must not consume the wildcard
+            if (g < glob.length() && glob.charAt(g) == '*') {
                 starG = g++;
                 starI = i;
+            } else if (g < glob.length() && glob.charAt(g) == s.charAt(i)) {
+                g++;
+                i++;
             } else if (starG >= 0) {
                 g = starG + 1;
                 i = ++starI;

@@ -1,0 +1,115 @@
+package io.tollgate.core.headers;
+
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.limiter.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The response headers that tell a client about its limit, computed from a {@link Verdict}.
+ *
+ * <p>IETF form (draft-ietf-httpapi-ratelimit-headers-11), on when {@code ietf}:
+ * <pre>
+ * RateLimit-Policy: "default";q=20;w=4
+ * RateLimit: "default";r=19;t=1
+ * </pre>
+ * {@code RateLimit-Policy} lists one item per limit of the rule: {@code q} the capacity, {@code w} the seconds an
+ * empty bucket takes to fill ({@link io.tollgate.core.bucket.Limit#windowSeconds()}). The first item is named after
+ * the rule, further ones {@code "<rule>-2"}, {@code "<rule>-3"}, ... (their 1-based position). {@code RateLimit}
+ * describes the tightest limit: {@code r} whole tokens left, {@code t} seconds until it is full again, rounded up.
+ *
+ * <p>Legacy form, on when {@code legacy}: {@code X-RateLimit-Limit} (capacity of the tightest limit),
+ * {@code X-RateLimit-Remaining}, {@code X-RateLimit-Reset} (seconds until full, rounded up).
+ *
+ * <p>Always: {@code Retry-After} (whole seconds, rounded up, capped at {@value #MAX_RETRY_AFTER_SECONDS}) when the
+ * request is rejected, and {@code X-RateLimit-Degraded: <policy>} when the store failed and a failure policy decided.
+ */
+public final class RateLimitHeaders {
+
+    /** One header. */
+    public record Header(String name, String value) {
+    }
+
+    /** Retry-After never exceeds a day: a longer wait (or "never", for a cost above capacity) is not useful to send. */
+    public static final long MAX_RETRY_AFTER_SECONDS = 86_400;
+
+    public static final String POLICY = "RateLimit-Policy";
+    public static final String RATE_LIMIT = "RateLimit";
+    public static final String LEGACY_LIMIT = "X-RateLimit-Limit";
+    public static final String LEGACY_REMAINING = "X-RateLimit-Remaining";
+    public static final String LEGACY_RESET = "X-RateLimit-Reset";
+    public static final String RETRY_AFTER = "Retry-After";
+    public static final String DEGRADED = "X-RateLimit-Degraded";
+
+    private final boolean ietf;
+    private final boolean legacy;
+
+    public RateLimitHeaders(boolean ietf, boolean legacy) {
+        this.ietf = ietf;
+        this.legacy = legacy;
+    }
+
+    /** Both forms on. */
+    public RateLimitHeaders() {
+        this(true, true);
+    }
+
+    /** The headers for {@code verdict}, in a stable order. */
+    public List<Header> headers(Verdict verdict) {
+        List<Header> out = new ArrayList<>(8);
+        Decision d = verdict.decision();
+        if (d != null) {
+            BucketSpec spec = d.spec();
+            int tight = d.tightestLimit();
+            String rule = verdict.rule().name();
+            long reset = ceilSeconds(d.resetMicros(tight));
+            if (ietf) {
+                StringBuilder policy = new StringBuilder();
+                for (int i = 0; i < spec.size(); i++) {
+                    if (i > 0) {
+                        policy.append(", ");
+                    }
+                    policy.append('"').append(policyName(rule, i)).append("\";q=").append(spec.limit(i).capacity())
+                            .append(";w=").append(spec.limit(i).windowSeconds());
+                }
+                out.add(new Header(POLICY, policy.toString()));
+                out.add(new Header(RATE_LIMIT, "\"" + policyName(rule, tight) + "\";r=" + d.remaining(tight) + ";t=" + reset));
+            }
+            if (legacy) {
+                out.add(new Header(LEGACY_LIMIT, Long.toString(spec.limit(tight).capacity())));
+                out.add(new Header(LEGACY_REMAINING, Long.toString(d.remaining(tight))));
+                out.add(new Header(LEGACY_RESET, Long.toString(reset)));
+            }
+        }
+        if (!verdict.permitted()) {
+            out.add(new Header(RETRY_AFTER, Long.toString(retryAfterSeconds(verdict))));
+        }
+        if (verdict.degraded() && verdict.policyApplied() != null) {
+            out.add(new Header(DEGRADED, verdict.policyApplied().label()));
+        }
+        return out;
+    }
+
+    /** Retry-After for a rejected verdict: whole seconds, at least 1, at most {@link #MAX_RETRY_AFTER_SECONDS}. */
+    public static long retryAfterSeconds(Verdict verdict) {
+        return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, verdict.retryAfterSeconds()));
+    }
+
+    /** Policy item name for limit {@code index} of {@code rule}. */
+    public static String policyName(String rule, int index) {
+        return index == 0 ? rule : rule + "-" + (index + 1);
+    }
+
+    private static long ceilSeconds(long micros) {
+        return micros <= 0 ? 0 : (micros + 999_999) / 1_000_000;
+    }
+
+    public boolean ietf() {
+        return ietf;
+    }
+
+    public boolean legacy() {
+        return legacy;
+    }
+}

@@ -1,0 +1,45 @@
+package io.tollgate.spring;
+
+import io.tollgate.redis.RedisConnectionSettings;
+import java.time.Duration;
+
+/** Turns {@code tollgate.redis.*} into {@link RedisConnectionSettings}, naming the property on every problem. */
+final class RedisSettings {
+
+    private RedisSettings() {
+    }
+
+    static RedisConnectionSettings from(TollgateProperties.Redis r) {
+        positive("tollgate.redis.timeout", r.getTimeout());
+        positive("tollgate.redis.connect-timeout", r.getConnectTimeout());
+        RedisConnectionSettings s;
+        if (r.getUrl() != null && !r.getUrl().isBlank()) {
+            try {
+                s = RedisConnectionSettings.fromUrl(r.getUrl());
+            } catch (IllegalArgumentException e) {
+                throw new TollgateConfigurationException("tollgate.redis.url", RedisConnectionSettings.redact(r.getUrl()),
+                        e.getMessage(), e);
+            }
+        } else {
+            String host = r.getHost() == null || r.getHost().isBlank() ? "localhost" : r.getHost();
+            try {
+                s = RedisConnectionSettings.fromHostPort(host, r.getPort(), r.getDatabase(), r.getUsername(),
+                        r.getPassword(), r.isSsl());
+            } catch (IllegalArgumentException e) {
+                throw new TollgateConfigurationException("tollgate.redis.host/port/database",
+                        host + ":" + r.getPort() + "/" + r.getDatabase(), e.getMessage(), e);
+            }
+        }
+        try {
+            return s.withTimeout(r.getTimeout()).withConnectTimeout(r.getConnectTimeout()).withKeyPrefix(r.getKeyPrefix());
+        } catch (IllegalArgumentException e) {
+            throw new TollgateConfigurationException("tollgate.redis.key-prefix", r.getKeyPrefix(), e.getMessage(), e);
+        }
+    }
+
+    private static void positive(String property, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new TollgateConfigurationException(property, String.valueOf(d), "must be a positive duration");
+        }
+    }
+}

@@ -1,0 +1,504 @@
+package io.tollgate.spring;
+
+import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.rules.FailurePolicy;
+import io.tollgate.core.rules.RuleMode;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of the Tollgate rate limiter, under {@code tollgate.*}. Values are checked when the application
+ * starts; a bad one stops startup with a message naming the property (see {@link TollgateConfigurationException}).
+ */
+@ConfigurationProperties("tollgate")
+public class TollgateProperties {
+
+    /** Which store holds bucket state. */
+    public enum StoreType {
+        /** Redis when tollgate.redis.url or tollgate.redis.host is set, otherwise memory. */
+        AUTO,
+        /** In this JVM only: limits are per instance. */
+        MEMORY,
+        /** Redis, shared by every instance. */
+        REDIS
+    }
+
+    /** Whether rate limiting is on. When false no Tollgate beans are created. */
+    private boolean enabled = true;
+
+    /** Path of a JSON rules file (rate_limits.json). Watched for changes; takes precedence over tollgate.rules. */
+    private Path rulesFile;
+
+    /**
+     * Rules by name, used when no rules file is set. The rule named "default" applies to every request no other rule
+     * matches. With neither rules nor a rules file, a single default rule of 20 tokens refilled at 5 per second
+     * applies.
+     */
+    private Map<String, RuleProperties> rules = new LinkedHashMap<>();
+
+    /** How often the rules file is checked for changes. */
+    private Duration reloadInterval = Duration.ofSeconds(1);
+
+    /** Where bucket state lives: auto, memory or redis. */
+    private StoreType store = StoreType.AUTO;
+
+    /** Redis connection, used when the store is redis (or auto with a URL or host set). */
+    private final Redis redis = new Redis();
+
+    /**
+     * Reverse proxies whose X-Forwarded-For and Forwarded headers are believed, as CIDR ranges (for example
+     * 10.0.0.0/8 or ::1/128). Empty: the headers are ignored and the TCP peer is the client.
+     */
+    private List<String> trustedProxies = new ArrayList<>();
+
+    /** How client addresses are grouped into keys. */
+    private final Client client = new Client();
+
+    /** Path patterns that are never limited ("*" within a segment, "**" across segments). */
+    private List<String> exemptPaths = new ArrayList<>(List.of("/health", "/metrics", "/actuator/**"));
+
+    /** Which rate-limit response headers are sent. */
+    private final Headers headers = new Headers();
+
+    /** What a request gets when the store cannot decide in time: fail-open, fail-closed or local. */
+    private FailurePolicy failurePolicy = FailurePolicy.FAIL_OPEN;
+
+    /** How many instances share the limits; the local failure policy divides limits by this. */
+    private int expectedInstances = 1;
+
+    /** Logging of denials. */
+    private final Log log = new Log();
+
+    /** In-memory store settings. */
+    private final Memory memory = new Memory();
+
+    /** One rule configured through properties. */
+    public static class RuleProperties {
+
+        /** Burst size in tokens. Required. */
+        private Long capacity;
+
+        /** Tokens added per period; may be fractional. Required. */
+        private BigDecimal refillRate;
+
+        /** Refill period: second, minute, hour or day. */
+        private RefillPeriod period = RefillPeriod.SECOND;
+
+        /** Path patterns this rule applies to. Empty: "/<rule-name>/**" (the default rule matches every path). */
+        private List<String> paths = new ArrayList<>();
+
+        /** HTTP methods this rule applies to. Empty: all. */
+        private List<String> methods = new ArrayList<>();
+
+        /** Client key parts, in order: "ip", "global" or "header:<Name>". A missing header falls back to the IP. */
+        private List<String> key = new ArrayList<>(List.of("ip"));
+
+        /** Tokens one request takes. */
+        private long cost = 1;
+
+        /** enforce (deny with 429) or shadow (count and report, never block). */
+        private RuleMode mode = RuleMode.ENFORCE;
+
+        /** This rule's failure policy; unset means tollgate.failure-policy. */
+        private FailurePolicy failurePolicy;
+
+        public Long getCapacity() {
+            return capacity;
+        }
+
+        public void setCapacity(Long capacity) {
+            this.capacity = capacity;
+        }
+
+        public BigDecimal getRefillRate() {
+            return refillRate;
+        }
+
+        public void setRefillRate(BigDecimal refillRate) {
+            this.refillRate = refillRate;
+        }
+
+        public RefillPeriod getPeriod() {
+            return period;
+        }
+
+        public void setPeriod(RefillPeriod period) {
+            this.period = period;
+        }
+
+        public List<String> getPaths() {
+            return paths;
+        }
+
+        public void setPaths(List<String> paths) {
+            this.paths = paths;
+        }
+
+        public List<String> getMethods() {
+            return methods;
+        }
+
+        public void setMethods(List<String> methods) {
+            this.methods = methods;
+        }
+
+        public List<String> getKey() {
+            return key;
+        }
+
+        public void setKey(List<String> key) {
+            this.key = key;
+        }
+
+        public long getCost() {
+            return cost;
+        }
+
+        public void setCost(long cost) {
+            this.cost = cost;
+        }
+
+        public RuleMode getMode() {
+            return mode;
+        }
+
+        public void setMode(RuleMode mode) {
+            this.mode = mode;
+        }
+
+        public FailurePolicy getFailurePolicy() {
+            return failurePolicy;
+        }
+
+        public void setFailurePolicy(FailurePolicy failurePolicy) {
+            this.failurePolicy = failurePolicy;
+        }
+    }
+
+    /** Redis connection settings. */
+    public static class Redis {
+
+        /**
+         * Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS, redis-sentinel://...#master or
+         * redis-cluster://host1,host2. Takes precedence over host/port.
+         */
+        private String url;
+
+        /** Redis host, when no URL is given. */
+        private String host;
+
+        /** Redis port. */
+        private int port = 6379;
+
+        /** Redis database index. */
+        private int database = 0;
+
+        /** Redis ACL user name. */
+        private String username;
+
+        /** Redis password. Never logged or shown in health output. */
+        private String password;
+
+        /** Whether to connect with TLS (host/port form; URLs use rediss://). */
+        private boolean ssl = false;
+
+        /** Time budget for one rate-limit call; past it the failure policy decides. */
+        private Duration timeout = Duration.ofMillis(100);
+
+        /** Time allowed to establish a connection. */
+        private Duration connectTimeout = Duration.ofSeconds(2);
+
+        /** Prefix of every Redis key Tollgate writes. */
+        private String keyPrefix = "tollgate";
+
+        /**
+         * Whether startup fails when Redis cannot be reached. When false the application starts and the failure
+         * policy decides until Redis is back.
+         */
+        private boolean requiredAtStartup = true;
+
+        public String getUrl() {
+            return url;
+        }
+
+        public void setUrl(String url) {
+            this.url = url;
+        }
+
+        public String getHost() {
+            return host;
+        }
+
+        public void setHost(String host) {
+            this.host = host;
+        }
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        public int getDatabase() {
+            return database;
+        }
+
+        public void setDatabase(int database) {
+            this.database = database;
+        }
+
+        public String getUsername() {
+            return username;
+        }
+
+        public void setUsername(String username) {
+            this.username = username;
+        }
+
+        public String getPassword() {
+            return password;
+        }
+
+        public void setPassword(String password) {
+            this.password = password;
+        }
+
+        public boolean isSsl() {
+            return ssl;
+        }
+
+        public void setSsl(boolean ssl) {
+            this.ssl = ssl;
+        }
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public String getKeyPrefix() {
+            return keyPrefix;
+        }
+
+        public void setKeyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+        }
+
+        public boolean isRequiredAtStartup() {
+            return requiredAtStartup;
+        }
+
+        public void setRequiredAtStartup(boolean requiredAtStartup) {
+            this.requiredAtStartup = requiredAtStartup;
+        }
+
+        /** True when a URL or host is configured. */
+        public boolean isConfigured() {
+            return (url != null && !url.isBlank()) || (host != null && !host.isBlank());
+        }
+    }
+
+    /** Grouping of client addresses. */
+    public static class Client {
+
+        /** Prefix length IPv4 clients are grouped by (32: each address is its own client). */
+        private int ipv4Prefix = 32;
+
+        /** Prefix length IPv6 clients are grouped by (64: one subscriber's network). */
+        private int ipv6Prefix = 64;
+
+        public int getIpv4Prefix() {
+            return ipv4Prefix;
+        }
+
+        public void setIpv4Prefix(int ipv4Prefix) {
+            this.ipv4Prefix = ipv4Prefix;
+        }
+
+        public int getIpv6Prefix() {
+            return ipv6Prefix;
+        }
+
+        public void setIpv6Prefix(int ipv6Prefix) {
+            this.ipv6Prefix = ipv6Prefix;
+        }
+    }
+
+    /** Response headers. */
+    public static class Headers {
+
+        /** Whether to send the IETF RateLimit and RateLimit-Policy headers. */
+        private boolean ietf = true;
+
+        /** Whether to send X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. */
+        private boolean legacy = true;
+
+        public boolean isIetf() {
+            return ietf;
+        }
+
+        public void setIetf(boolean ietf) {
+            this.ietf = ietf;
+        }
+
+        public boolean isLegacy() {
+            return legacy;
+        }
+
+        public void setLegacy(boolean legacy) {
+            this.legacy = legacy;
+        }
+    }
+
+    /** Denial logging. */
+    public static class Log {
+
+        /** Whether denied requests are logged (at most one line per second, with a count of the others). */
+        private boolean denials = true;
+
+        /** Whether client keys in logs are replaced by a short hash. */
+        private boolean maskKeys = false;
+
+        public boolean isDenials() {
+            return denials;
+        }
+
+        public void setDenials(boolean denials) {
+            this.denials = denials;
+        }
+
+        public boolean isMaskKeys() {
+            return maskKeys;
+        }
+
+        public void setMaskKeys(boolean maskKeys) {
+            this.maskKeys = maskKeys;
+        }
+    }
+
+    /** In-memory store. */
+    public static class Memory {
+
+        /** Most buckets held; beyond it the buckets closest to full are dropped. */
+        private int maxBuckets = 1_000_000;
+
+        public int getMaxBuckets() {
+            return maxBuckets;
+        }
+
+        public void setMaxBuckets(int maxBuckets) {
+            this.maxBuckets = maxBuckets;
+        }
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public Path getRulesFile() {
+        return rulesFile;
+    }
+
+    public void setRulesFile(Path rulesFile) {
+        this.rulesFile = rulesFile;
+    }
+
+    public Map<String, RuleProperties> getRules() {
+        return rules;
+    }
+
+    public void setRules(Map<String, RuleProperties> rules) {
+        this.rules = rules;
+    }
+
+    public Duration getReloadInterval() {
+        return reloadInterval;
+    }
+
+    public void setReloadInterval(Duration reloadInterval) {
+        this.reloadInterval = reloadInterval;
+    }
+
+    public StoreType getStore() {
+        return store;
+    }
+
+    public void setStore(StoreType store) {
+        this.store = store;
+    }
+
+    public Redis getRedis() {
+        return redis;
+    }
+
+    public List<String> getTrustedProxies() {
+        return trustedProxies;
+    }
+
+    public void setTrustedProxies(List<String> trustedProxies) {
+        this.trustedProxies = trustedProxies;
+    }
+
+    public Client getClient() {
+        return client;
+    }
+
+    public List<String> getExemptPaths() {
+        return exemptPaths;
+    }
+
+    public void setExemptPaths(List<String> exemptPaths) {
+        this.exemptPaths = exemptPaths;
+    }
+
+    public Headers getHeaders() {
+        return headers;
+    }
+
+    public FailurePolicy getFailurePolicy() {
+        return failurePolicy;
+    }
+
+    public void setFailurePolicy(FailurePolicy failurePolicy) {
+        this.failurePolicy = failurePolicy;
+    }
+
+    public int getExpectedInstances() {
+        return expectedInstances;
+    }
+
+    public void setExpectedInstances(int expectedInstances) {
+        this.expectedInstances = expectedInstances;
+    }
+
+    public Log getLog() {
+        return log;
+    }
+
+    public Memory getMemory() {
+        return memory;
+    }
+}
