@@ -1,8 +1,12 @@
 package io.tollgate.bench;
 
+import io.tollgate.redis.testing.RedisServer;
+
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.tollgate.core.lease.LeasingBucketStore;
+import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.redis.RedisBucketStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +42,8 @@ public final class BenchMain {
                 int jmhWarmups, int jmhIterations, long jmhIterMillis) {
         static Plan of(boolean quick) {
             return quick
-                    ? new Plan(true, 2_000, 500, 2_000_000, 200_000, 3_000, 1, 2, 500)
-                    : new Plan(false, 8_000, 2_000, 20_000_000, 1_000_000, 10_000, 2, 3, 1000);
+                    ? new Plan(true, 1_000, 300, 2_000_000, 200_000, 2_000, 1, 2, 500)
+                    : new Plan(false, 5_000, 1_000, 20_000_000, 1_000_000, 10_000, 2, 3, 1000);
         }
     }
 
@@ -61,11 +65,13 @@ public final class BenchMain {
         long started = System.nanoTime();
         Report report = new Report();
         String redisVersion;
-        try (RedisProcess redis = RedisProcess.start();
+        try (RedisServer redis = RedisServer.start("--maxmemory", "2gb");
              RedisBench rb = new RedisBench(redis, Math.max(2, Runtime.getRuntime().availableProcessors()))) {
             redisVersion = rb.redisVersion();
-            AsyncWindow.serverCpu = redis::cpuNanos;
-            System.out.printf("redis-server %s (%s) on 127.0.0.1:%d%n", redisVersion, redis.binary(), redis.port());
+            long pid = redis.pid();
+            AsyncWindow.serverCpu = () -> Procs.cpuNanos(pid);
+            System.out.printf("redis-server %s (%s) on 127.0.0.1:%d%n", redisVersion,
+                    io.tollgate.redis.testing.RedisBinary.path(), redis.port());
             redisPhases(rb, plan, report);
             httpPhase(redis, plan, report);
         }
@@ -132,8 +138,8 @@ public final class BenchMain {
         AsyncWindow.Result ba = measure("(a) Bucket4j, 10k keys", rb, plan, (ms, n) -> rb.bucket4j(b10k, ms, n));
         AsyncWindow.Result tb = measure("(b) Tollgate, 1 hot key", rb, plan,
                 (ms, n) -> rb.tollgate(tg, hot, RedisBench.RULE, ms, n));
-        BucketStore deny = RedisBench.denyCached(new RedisBench.NonClosing(tg));
-        AsyncWindow.Result tbd = deny == null ? null : measure("(b) Tollgate + deny cache, 1 hot key", rb, plan,
+        BucketStore deny = new DenyCachingBucketStore(new RedisBench.NonClosing(tg));
+        AsyncWindow.Result tbd = measure("(b) Tollgate + deny cache, 1 hot key", rb, plan,
                 (ms, n) -> rb.tollgate(deny, hot, RedisBench.RULE, ms, n));
         AsyncWindow.Result bb = measure("(b) Bucket4j, 1 hot key", rb, plan, (ms, n) -> rb.bucket4j(bHot, ms, n));
         AsyncWindow.Result tc = measure("(c) Tollgate, 100 keys", rb, plan,
@@ -153,8 +159,12 @@ public final class BenchMain {
         });
         AsyncWindow.Result bg = measure("Bucket4j", rb, plan, (ms, n) -> rb.bucket4j(bGlobal, ms, n));
 
-        double[] mem = rb.memoryPerBucket(100);
-        System.out.printf(Locale.ROOT, "  MEMORY USAGE per bucket: Tollgate %.1f B, Bucket4j %.1f B%n", mem[0], mem[1]);
+        double[] mem;
+        try (RedisBucketStore tg2 = rb.storeWithPrefix("tg")) {
+            mem = rb.memoryPerBucket(100, tg2, "tg");
+        }
+        System.out.printf(Locale.ROOT, "  MEMORY USAGE per bucket: Tollgate %.1f B (prefix tg: %.1f B), Bucket4j %.1f B%n",
+                mem[0], mem[2], mem[1]);
 
         report.section("Redis: decisions/s, " + RedisBench.WINDOW + " in flight on one connection, rule 20 burst @ 5/s");
         report.ceiling("EVALSHA ceiling, Lettuce async, 10k keys", ceil);
@@ -164,21 +174,17 @@ public final class BenchMain {
         report.ceiling("EVALSHA ceiling, Lettuce async, 100 keys", ceil100);
         report.compare("(a) 10k keys, mostly allowed", ta, ba, bestCeil,
                 "≥2× Bucket4j and ≥85% of ceiling");
-        report.compare("(b) 1 hot key, mostly denied, no deny cache", tb, bb, ceilHot.perSecond(),
-                deny == null ? "≥5× Bucket4j (with deny cache)" : "—");
-        if (tbd != null) {
-            report.compare("(b) 1 hot key, mostly denied, deny cache", tbd, bb, ceilHot.perSecond(), "≥5× Bucket4j");
-        } else {
-            report.note("(b) with deny cache: `io.tollgate.core.resilience.DenyCachingBucketStore` not in this build");
-        }
+        report.compare("(b) 1 hot key, mostly denied, no deny cache", tb, bb, ceilHot.perSecond(), "—");
+        report.compare("(b) 1 hot key, mostly denied, DenyCachingBucketStore", tbd, bb, ceilHot.perSecond(),
+                "≥5× Bucket4j");
         report.compare("(c) 100 keys", tc, bc, ceil100.perSecond(), "—");
         report.compare("hot global key 1M @ 200k/s, no lease", tg1, bg, ceilHot.perSecond(), "—");
         report.compare("hot global key 1M @ 200k/s, LeasingBucketStore", tgl, bg, ceilHot.perSecond(),
                 String.format(Locale.ROOT, "%,d store calls", leaseCalls[0]));
-        report.memory(mem[0], mem[1]);
+        report.memory(mem[0], mem[1], mem[2]);
     }
 
-    private static void httpPhase(RedisProcess redis, Plan plan, Report report) throws Exception {
+    private static void httpPhase(RedisServer redis, Plan plan, Report report) throws Exception {
         List<HttpPhase.Result> rs = HttpPhase.run(redis, plan.httpMillis(), 32);
         report.http(rs);
     }

@@ -1,5 +1,7 @@
 package io.tollgate.bench;
 
+import io.tollgate.redis.testing.RedisServer;
+
 import java.io.BufferedInputStream;
 import java.io.File;
 import java.io.IOException;
@@ -7,6 +9,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +23,19 @@ import java.util.concurrent.atomic.LongAdder;
  * (fixed concurrency, fixed duration, loopback only).
  *
  * <p>The server is located by {@link #serverJar()}: system property {@code tollgate.bench.serverJar}, else
- * {@code tollgate-server/target/tollgate-server.jar} relative to the working directory. When there is none the phase is
+ * {@code tollgate-server/target/tollgate-server.jar} relative to the working directory (the repository root; the
+ * documented {@code -pl tollgate-bench -am} build packages it). When there is none the phase is
  * skipped with "HTTP phase: server module not present". The Spring properties of each mode can be overridden with
  * system properties {@code tollgate.bench.http.redis}, {@code .off} and {@code .memory} (space separated).
  */
 final class HttpPhase {
 
     /** Requests/s and latency percentiles of one mode. */
-    record Result(String mode, double rps, double p50Micros, double p99Micros, long ok, long limited, long errors) {
+    record Result(String mode, double rps, double p50Micros, double p99Micros, long ok, long limited, long errors,
+                  String failure) {
+        static Result failed(String mode, String why) {
+            return new Result(mode, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, why);
+        }
     }
 
     private HttpPhase() {
@@ -38,38 +47,50 @@ final class HttpPhase {
         return f.isFile() ? f : null;
     }
 
-    static String[] modeArgs(String mode, RedisProcess redis) {
+    static String[] modeArgs(String mode, RedisServer redis, Path rules) {
         String def = switch (mode) {
             case "redis" -> "--tollgate.enabled=true --tollgate.store=redis --tollgate.redis.url=redis://"
-                    + redis.host() + ":" + redis.port();
-            case "off" -> "--tollgate.enabled=false";
-            case "memory" -> "--tollgate.enabled=true --tollgate.store=memory";
+                    + redis.host() + ":" + redis.port() + " --tollgate.redis.connect-timeout=10s --tollgate.rules-file=" + rules;
+            case "off" -> "--tollgate.enabled=false --tollgate.rules-file=" + rules;
+            case "memory" -> "--tollgate.enabled=true --tollgate.store=memory --tollgate.rules-file=" + rules;
             default -> throw new IllegalArgumentException(mode);
         };
         return System.getProperty("tollgate.bench.http." + mode, def).trim().split("\\s+");
     }
 
     /** Runs all three modes, or returns an empty list (and prints why) when the server is not present. */
-    static List<Result> run(RedisProcess redis, long millisPerMode, int concurrency) throws Exception {
+    static List<Result> run(RedisServer redis, long millisPerMode, int concurrency) throws Exception {
         File jar = serverJar();
         List<Result> out = new ArrayList<>();
         if (jar == null) {
             System.out.println("HTTP phase: server module not present");
             return out;
         }
+        // Every request comes from 127.0.0.1, so all share one bucket: a rule that always allows measures the
+        // limiter's own cost on the allowed path (a 20 @ 5/s rule would answer nearly everything with 429).
+        Path rules = Files.createTempFile("tollgate-bench-rules", ".json");
+        Files.writeString(rules, "{\"default\": {\"capacity\": 1000000000, \"refill_rate\": 1000000000}}");
+        rules.toFile().deleteOnExit();
         for (String mode : List.of("off", "redis", "memory")) {
-            int port = 20_000 + (int) (Math.random() * 20_000);
+            int port;
+            try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = ss.getLocalPort();
+            }
             List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx512m",
                     "-jar", jar.getAbsolutePath(), "--server.port=" + port, "--server.address=127.0.0.1"));
-            cmd.addAll(List.of(modeArgs(mode, redis)));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(File.createTempFile("tollgate-server-" + mode, ".log")).start();
+            cmd.addAll(List.of(modeArgs(mode, redis, rules)));
+            File log = File.createTempFile("tollgate-server-" + mode, ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
             try {
                 waitForPort(port, 60_000, p);
                 String path = System.getProperty("tollgate.bench.http.path", "/");
                 load(port, path, concurrency, Math.min(2000, millisPerMode / 3)); // warm-up
                 Result r = load(port, path, concurrency, millisPerMode);
-                out.add(new Result(mode, r.rps(), r.p50Micros(), r.p99Micros(), r.ok(), r.limited(), r.errors()));
+                out.add(new Result(mode, r.rps(), r.p50Micros(), r.p99Micros(), r.ok(), r.limited(), r.errors(), null));
+            } catch (IOException e) {
+                String why = reason(log);
+                System.out.println("  HTTP mode " + mode + " failed: " + e.getMessage() + " " + why + " (log " + log + ")");
+                out.add(Result.failed(mode, e.getMessage() + (why.isEmpty() ? "" : ": " + why)));
             } finally {
                 p.destroy();
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -78,6 +99,20 @@ final class HttpPhase {
             }
         }
         return out;
+    }
+
+    /** The failure analyzer's "Reason:" line of a server log, if any. */
+    private static String reason(File log) {
+        try {
+            for (String l : Files.readAllLines(log.toPath())) {
+                if (l.strip().startsWith("Reason:")) {
+                    return l.strip();
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // no log
+        }
+        return "";
     }
 
     private static void waitForPort(int port, long millis, Process p) throws Exception {
@@ -103,7 +138,7 @@ final class HttpPhase {
         LongAdder ok = new LongAdder();
         LongAdder limited = new LongAdder();
         LongAdder errors = new LongAdder();
-        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n")
+        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(millis);
@@ -146,7 +181,7 @@ final class HttpPhase {
         long nanos = System.nanoTime() - start;
         long total = ok.sum() + limited.sum();
         return new Result("", total * 1e9 / nanos, percentile(hist, total, 0.50), percentile(hist, total, 0.99),
-                ok.sum(), limited.sum(), errors.sum());
+                ok.sum(), limited.sum(), errors.sum(), null);
     }
 
     private static double percentile(AtomicLongArray hist, long total, double q) {

@@ -1,5 +1,7 @@
 package io.tollgate.bench;
 
+import io.tollgate.redis.testing.RedisServer;
+
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -24,7 +26,6 @@ import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.RedisConnectionSettings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -47,8 +48,9 @@ final class RedisBench implements AutoCloseable {
     /** A hot global limit for the lease rows: large enough that 5% of it is a useful batch. */
     static final BucketSpec GLOBAL = BucketSpec.of(Limit.of(1_000_000, 200_000, RefillPeriod.SECOND));
 
-    private final RedisProcess redis;
+    private final RedisServer redis;
     private final ClientResources resources;
+    private final RedisConnectionSettings settings;
     private final RedisClient client;
     private final RedisBucketStore tollgate;
     private final StatefulRedisConnection<byte[], byte[]> b4jConnection;
@@ -60,14 +62,14 @@ final class RedisBench implements AutoCloseable {
     final String sha;
     final String script;
 
-    RedisBench(RedisProcess redis, int ioThreads) throws IOException {
+    RedisBench(RedisServer redis, int ioThreads) throws IOException {
         this.redis = redis;
         // One set of Lettuce resources for every client, sized for this machine; no extra computation threads.
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(ioThreads)
                 .computationThreadPoolSize(ioThreads)
                 .build();
-        RedisConnectionSettings settings = RedisConnectionSettings
+        this.settings = RedisConnectionSettings
                 .fromHostPort(redis.host(), redis.port(), 0, null, null, false)
                 // The production default (100 ms) is a latency budget; this is a throughput run with 256 in flight on
                 // a shared 2-core machine, so a late answer is counted, not failed.
@@ -148,25 +150,6 @@ final class RedisBench implements AutoCloseable {
         return tollgate;
     }
 
-    /** The deny cache from branch {@code resilience}, if this build has it; null otherwise. */
-    static BucketStore denyCached(BucketStore inner) {
-        try {
-            Class<?> c = Class.forName("io.tollgate.core.resilience.DenyCachingBucketStore");
-            for (Constructor<?> k : c.getConstructors()) {
-                Class<?>[] p = k.getParameterTypes();
-                if (p.length == 1 && p[0].isAssignableFrom(BucketStore.class)) {
-                    return (BucketStore) k.newInstance(inner);
-                }
-            }
-            System.out.println("  deny cache present but has no (BucketStore) constructor; row skipped");
-            return null;
-        } catch (ClassNotFoundException e) {
-            return null;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     LeasingBucketStore leasing() {
         return new LeasingBucketStore(new NonClosing(tollgate), k -> true);
     }
@@ -220,7 +203,7 @@ final class RedisBench implements AutoCloseable {
 
     /** {@code redis-benchmark -P 16} of the same EVALSHA over 10,000 random keys; requests/s, or -1 if unavailable. */
     double redisBenchmark(long requests, BucketSpec spec, StringBuilder note) throws IOException, InterruptedException {
-        String bin = RedisProcess.onPath("redis-benchmark");
+        String bin = Procs.onPath("redis-benchmark");
         if (bin == null) {
             note.append("redis-benchmark not on PATH");
             return -1;
@@ -259,26 +242,38 @@ final class RedisBench implements AutoCloseable {
 
     // ---- Memory ------------------------------------------------------------------------------------------------
 
-    /** Mean MEMORY USAGE of {@code n} Tollgate buckets and {@code n} Bucket4j buckets of the rule, one request each. */
-    double[] memoryPerBucket(int n) throws Exception {
+    /**
+     * Mean MEMORY USAGE of {@code n} Tollgate buckets and {@code n} Bucket4j buckets of the rule, each drained by one
+     * request of cost 20 (so it lives 4 s) and measured right away; {@code prefixed} is a Tollgate store with another
+     * key prefix, for a third figure. Keys that expired before measuring are left out.
+     */
+    double[] memoryPerBucket(int n, RedisBucketStore prefixed, String prefix) throws Exception {
         flush();
         String[] keys = keys("mem:", n);
-        for (String k : keys) {
-            tollgate.tryConsume(k, RULE, 1).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        }
         AsyncBucketProxy[] proxies = bucket4jProxies(keys, false);
-        for (AsyncBucketProxy p : proxies) {
-            p.tryConsume(1).get(5, TimeUnit.SECONDS);
-        }
         String[][] tk = rawKeys(keys, RULE);
-        long t = 0;
-        long b = 0;
+        double[] sum = new double[3];
+        int[] count = new int[3];
         for (int i = 0; i < n; i++) {
-            t += raw.sync().memoryUsage(tk[i][0]);
-            Long bu = b4jConnection.sync().memoryUsage(("b4j:" + keys[i]).getBytes(StandardCharsets.UTF_8));
-            b += bu == null ? 0 : bu;
+            tollgate.tryConsume(keys[i], RULE, 20).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            add(sum, count, 0, raw.sync().memoryUsage(tk[i][0]));
+            proxies[i].tryConsume(20).get(5, TimeUnit.SECONDS);
+            add(sum, count, 1, b4jConnection.sync().memoryUsage(("b4j:" + keys[i]).getBytes(StandardCharsets.UTF_8)));
+            prefixed.tryConsume(keys[i], RULE, 20).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            add(sum, count, 2, raw.sync().memoryUsage(prefix + ":{" + keys[i] + "}:" + RULE.fingerprint()));
         }
-        return new double[] {(double) t / n, (double) b / n};
+        return new double[] {sum[0] / count[0], sum[1] / count[1], sum[2] / count[2]};
+    }
+
+    private static void add(double[] sum, int[] count, int i, Long v) {
+        if (v != null) {
+            sum[i] += v;
+            count[i]++;
+        }
+    }
+
+    RedisBucketStore storeWithPrefix(String prefix) {
+        return RedisBucketStore.connect(settings.withKeyPrefix(prefix), resources, null);
     }
 
     @Override

@@ -29,8 +29,10 @@ final class Report {
             - CPU µs/call: CPU time used by the bench JVM (all its threads: submitting, Lettuce I/O, timers, GC) and by
               redis-server (from /proc, 10 ms ticks) during the phase, divided by the calls completed. Unlike calls/s
               these barely move when other work shares the machine, so they are the figures to compare on a busy host.
-            - Memory: `MEMORY USAGE` (Redis 7 default sampling) of 100 buckets of the rule after one request each,
-              averaged. Tollgate keys look like `tollgate:{mem:17}:<fingerprint>`, Bucket4j keys like `b4j:mem:17`.
+            - Memory: `MEMORY USAGE` of 100 buckets of the rule, each measured right after a request of cost 20
+              drained it, averaged. Tollgate keys look like `tollgate:{mem:17}:<fingerprint>`, Bucket4j keys like
+              `b4j:mem:17`. Redis counts the key's own allocation too, so a second Tollgate figure uses the key prefix
+              `tg` instead of the default `tollgate`.
             - In-process: JMH, 1 fork, throughput; both keyed over the same 1,024 keys (Tollgate's `InMemoryBucketStore.decide`
               vs a `ConcurrentHashMap<String, Bucket>` of Bucket4j local buckets with `computeIfAbsent`), refill so large
               that requests are allowed.
@@ -105,9 +107,13 @@ final class Report {
         notes.add(text);
     }
 
-    void memory(double tollgate, double bucket4j) {
+    void memory(double tollgate, double bucket4j, double shortPrefix) {
         section("Redis memory per bucket (MEMORY USAGE, mean of 100)");
-        row8("bytes per bucket", String.format(Locale.ROOT, "%.1f B", tollgate),
+        row8("bytes per bucket, Tollgate key prefix `tg` instead of the default `tollgate`",
+                String.format(Locale.ROOT, "%.1f B", shortPrefix), String.format(Locale.ROOT, "%.1f B", bucket4j),
+                ratio(shortPrefix / bucket4j), "", "", "(same target)",
+                (shortPrefix <= 100 ? "yes" : "no") + " / " + (shortPrefix <= bucket4j ? "yes" : "no"));
+        row8("bytes per bucket (default key prefix `tollgate`)", String.format(Locale.ROOT, "%.1f B", tollgate),
                 String.format(Locale.ROOT, "%.1f B", bucket4j), ratio(tollgate / bucket4j), "", "",
                 "≤100 B and ≤ Bucket4j", (tollgate <= 100 ? "yes" : "no") + " / " + (tollgate <= bucket4j ? "yes" : "no"));
     }
@@ -120,9 +126,14 @@ final class Report {
         }
         HttpPhase.Result off = rs.stream().filter(r -> r.mode().equals("off")).findFirst().orElse(null);
         for (HttpPhase.Result r : rs) {
+            if (r.failure() != null) {
+                row8("limiter " + r.mode() + ": server did not start: " + r.failure().replace('|', '/'), "n/a", "", "",
+                        "", "", "", "");
+                continue;
+            }
             String target = "";
             String met = "";
-            if (off != null && r.mode().equals("redis")) {
+            if (off != null && off.failure() == null && r.mode().equals("redis")) {
                 double share = r.rps() / off.rps();
                 double addedP99 = (r.p99Micros() - off.p99Micros()) / 1000;
                 target = String.format(Locale.ROOT, "≥80%% of off (is %.0f%%), p99 +≤1 ms (is %+.2f ms)", 100 * share,
