@@ -62,6 +62,7 @@ public final class BenchMain {
             }
         }
         Plan plan = Plan.of(quick);
+        System.out.println("load average at start: " + Machine.START_LOAD);
         long started = System.nanoTime();
         Report report = new Report();
         String redisVersion;

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code tollgate-server/target/tollgate-server.jar} relative to the working directory (the repository root; the
  * documented {@code -pl tollgate-bench -am} build packages it). When there is none the phase is
  * skipped with "HTTP phase: server module not present". The Spring properties of each mode can be overridden with
- * system properties {@code tollgate.bench.http.redis}, {@code .off} and {@code .memory} (space separated).
+ * system properties {@code tollgate.bench.http.redis}, {@code .off} and {@code .memory} (space separated;
+ * {@code {redisPort}} and {@code {rules}} are replaced by the bench's Redis port and its always-allow rules file).
  */
 final class HttpPhase {
 
@@ -55,7 +56,10 @@ final class HttpPhase {
             case "memory" -> "--tollgate.enabled=true --tollgate.store=memory --tollgate.rules-file=" + rules;
             default -> throw new IllegalArgumentException(mode);
         };
-        return System.getProperty("tollgate.bench.http." + mode, def).trim().split("\\s+");
+        String override = System.getProperty("tollgate.bench.http." + mode);
+        String args = override == null ? def : override.replace("{redisPort}", Integer.toString(redis.port()))
+                .replace("{rules}", rules.toString());
+        return args.trim().split("\\s+");
     }
 
     /** Runs all three modes, or returns an empty list (and prints why) when the server is not present. */

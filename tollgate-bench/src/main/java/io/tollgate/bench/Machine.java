@@ -30,6 +30,18 @@ final class Machine {
             // not Linux: leave "?"
         }
         return Runtime.getRuntime().availableProcessors() + " CPUs (nproc), " + cpu + ", " + mem + " RAM, "
-                + System.getProperty("os.name") + " " + System.getProperty("os.arch");
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + "; load average at start "
+                + START_LOAD + ", at end " + loadAverage() + " (above ~0.5 the figures are disturbed by other work)";
+    }
+
+    static final String START_LOAD = loadAverage();
+
+    /** The 1-minute load average from /proc/loadavg, or "?". */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (Exception e) {
+            return "?";
+        }
     }
 }
