@@ -135,9 +135,19 @@ final class HttpPhase {
         throw new IOException("server did not open port " + port + " within " + millis + " ms");
     }
 
-    /** Keep-alive GETs from {@code concurrency} threads for {@code millis}; latencies in a 10 µs-step histogram. */
+    /** Histogram index of a latency: 10 µs steps below 100 ms, 1 ms steps up to 10 s, then one overflow bucket. */
+    static int bucketOf(long us) {
+        return us < 100_000 ? (int) (us / 10) : (int) Math.min(10_000 + (us - 100_000) / 1000, 19_900);
+    }
+
+    /** The middle of a histogram bucket, in µs. */
+    static double valueOf(int bucket) {
+        return bucket < 10_000 ? bucket * 10 + 5 : 100_000 + (bucket - 10_000) * 1000 + 500;
+    }
+
+    /** Keep-alive GETs from {@code concurrency} threads for {@code millis}; latencies in a histogram. */
     static Result load(int port, String path, int concurrency, long millis) throws InterruptedException {
-        final int buckets = 100_000; // up to 1 s in 10 µs steps; slower ones land in the last bucket
+        final int buckets = 19_901;
         AtomicLongArray hist = new AtomicLongArray(buckets);
         LongAdder ok = new LongAdder();
         LongAdder limited = new LongAdder();
@@ -161,7 +171,7 @@ final class HttpPhase {
                             out.flush();
                             int status = readResponse(in);
                             long us = (System.nanoTime() - t0) / 1000;
-                            hist.incrementAndGet((int) Math.min(buckets - 1, us / 10));
+                            hist.incrementAndGet(bucketOf(us));
                             if (status == 429) {
                                 limited.increment();
                             } else if (status >= 200 && status < 400) {
@@ -194,7 +204,7 @@ final class HttpPhase {
         for (int i = 0; i < hist.length(); i++) {
             seen += hist.get(i);
             if (seen >= want && want > 0) {
-                return i * 10 + 5;
+                return valueOf(i);
             }
         }
         return Double.NaN;
