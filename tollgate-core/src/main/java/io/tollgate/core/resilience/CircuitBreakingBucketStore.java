@@ -54,8 +54,10 @@ public final class CircuitBreakingBucketStore implements BucketStore {
     private <T> CompletionStage<T> guarded(Supplier<CompletionStage<T>> call) {
         CircuitBreaker.Permit permit = breaker.tryAcquire();
         if (permit == null) {
+            String when = breaker.state() == CircuitBreaker.State.HALF_OPEN ? "a probe is in flight"
+                    : "next probe in " + (breaker.remainingOpenNanos() + 999_999) / 1_000_000 + " ms";
             return CompletableFuture.failedFuture(new CircuitOpenException("circuit open for " + delegate.describe()
-                    + "; next probe in " + Math.max(0, breaker.remainingOpenNanos() / 1_000_000) + " ms"));
+                    + "; " + when));
         }
         CompletionStage<T> stage;
         try {

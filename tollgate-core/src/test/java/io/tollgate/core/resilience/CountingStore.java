@@ -3,6 +3,8 @@ package io.tollgate.core.resilience;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.StoreUnavailableException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -11,6 +13,8 @@ final class CountingStore implements BucketStore {
 
     private final BucketStore delegate;
     final AtomicInteger calls = new AtomicInteger();
+    /** When set, every call fails as if the store were unreachable. */
+    volatile boolean down;
 
     CountingStore(BucketStore delegate) {
         this.delegate = delegate;
@@ -19,6 +23,9 @@ final class CountingStore implements BucketStore {
     @Override
     public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
         calls.incrementAndGet();
+        if (down) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("connection refused"));
+        }
         return delegate.tryConsume(bucketKey, spec, cost);
     }
 

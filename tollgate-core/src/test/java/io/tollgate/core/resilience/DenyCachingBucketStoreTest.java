@@ -175,6 +175,30 @@ class DenyCachingBucketStoreTest {
         assertThat(local.retryAfterMicros()).isLessThan(truth.retryAfterMicros()); // conservative: never longer
     }
 
+    @Test
+    void outsideAnOpenCircuitProvableDenialsAreStillServed() {
+        AtomicLong nanos = new AtomicLong();
+        CircuitBreaker breaker = new CircuitBreaker("test", 2, java.time.Duration.ofSeconds(2), nanos::get, null);
+        DenyCachingBucketStore store = new DenyCachingBucketStore(
+                new CircuitBreakingBucketStore(counting, breaker), clock::get, 1_000);
+        BucketSpec spec = BucketSpec.of(Limit.of(1, 1, RefillPeriod.MINUTE));
+        assertThat(ask(store, "k", spec, 1).allowed()).isTrue();
+        assertThat(ask(store, "k", spec, 1).allowed()).isFalse(); // cached for a minute
+        counting.down = true;
+        for (int i = 0; i < 2; i++) {
+            assertThat(store.tryConsume("other", spec, 1).toCompletableFuture()).isCompletedExceptionally();
+        }
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+        int calls = counting.calls.get();
+        clock.addAndGet(10 * SECOND);
+        assertThat(ask(store, "k", spec, 1).allowed()).isFalse(); // still provable, no store, no breaker involved
+        assertThat(store.tryConsume("other", spec, 1).toCompletableFuture())
+                .failsWithin(java.time.Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(CircuitOpenException.class);
+        assertThat(counting.calls.get()).isEqualTo(calls);
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
     /**
      * Two cache "instances" over one shared store, random specs, costs and time steps. Every local denial is checked
      * against the real store at that very moment: it must deny too (a denial changes no state, so asking is free), its
@@ -243,7 +267,7 @@ class DenyCachingBucketStoreTest {
     @Test
     void aMillionDistinctKeysStayWithinTheCap() {
         AtomicLong now = new AtomicLong(1_000 * SECOND);
-        InMemoryBucketStore shared = new InMemoryBucketStore(now::get, 200_000);
+        InMemoryBucketStore shared = new InMemoryBucketStore(now::get, 20_000); // small: its own sweeps stay cheap
         DenyCachingBucketStore capped = new DenyCachingBucketStore(shared, now::get, 100_000);
         BucketSpec spec = BucketSpec.of(Limit.of(1, 1, RefillPeriod.HOUR)); // entries live an hour: eviction must work
         int maxSeen = 0;
