@@ -12,9 +12,9 @@ COPY tollgate-core/pom.xml tollgate-core/
 COPY tollgate-redis/pom.xml tollgate-redis/
 COPY tollgate-spring-boot-starter/pom.xml tollgate-spring-boot-starter/
 COPY tollgate-server/pom.xml tollgate-server/
-# Best effort: our own modules are not resolvable yet at this point, so a miss here is fine; the package step
-# below downloads whatever is still missing.
-RUN ./mvnw -B -q dependency:go-offline -DexcludeGroupIds=io.tollgate || true
+# Our own modules are not built yet, so leave them out of the prefetch; the package step below fetches whatever
+# plugins or providers go-offline does not foresee.
+RUN ./mvnw -B -q dependency:go-offline -DexcludeGroupIds=io.tollgate
 
 COPY . .
 RUN ./mvnw -B -q package -DskipTests

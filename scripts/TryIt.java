@@ -25,7 +25,8 @@ public class TryIt {
             "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "X-RateLimit-Degraded");
     private static final Pattern POLICY = Pattern.compile("q=(\\d+);w=(\\d+)");
 
-    record Result(int index, String url, int status, String headers, String error, Optional<String> policy) {
+    record Result(int index, String url, int status, String headers, String error, Optional<String> policy,
+                  boolean degraded) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -91,9 +92,10 @@ public class TryIt {
             for (String name : HEADERS) {
                 resp.headers().firstValue(name).ifPresent(v -> h.append("  ").append(name).append(": ").append(v));
             }
-            return new Result(index, url, resp.statusCode(), h.toString(), null, resp.headers().firstValue("RateLimit-Policy"));
+            return new Result(index, url, resp.statusCode(), h.toString(), null, resp.headers().firstValue("RateLimit-Policy"),
+                    resp.headers().firstValue("X-RateLimit-Degraded").isPresent());
         } catch (Exception e) {
-            return new Result(index, url, -1, "", e.getClass().getSimpleName() + ": " + e.getMessage(), Optional.empty());
+            return new Result(index, url, -1, "", e.getClass().getSimpleName() + ": " + e.getMessage(), Optional.empty(), false);
         }
     }
 
@@ -106,7 +108,12 @@ public class TryIt {
         long allowed = results.stream().filter(r -> r.status() >= 200 && r.status() < 300).count();
         long limited = results.stream().filter(r -> r.status() == 429).count();
         long other = results.size() - allowed - limited;
+        long degraded = results.stream().filter(Result::degraded).count();
         System.out.printf("%nSummary after %.2f s: %d allowed, %d limited (429), %d other%n", seconds, allowed, limited, other);
+        if (degraded > 0) {
+            // X-RateLimit-Degraded: the store did not answer in time and the failure policy decided instead.
+            System.out.printf("Note: %d responses were decided by the failure policy (X-RateLimit-Degraded), not by the store.%n", degraded);
+        }
         // The first response carries the policy: q = bucket capacity, w = seconds to refill from empty.
         Optional<String> policy = results.stream().map(Result::policy).flatMap(Optional::stream).findFirst();
         if (policy.isEmpty()) {

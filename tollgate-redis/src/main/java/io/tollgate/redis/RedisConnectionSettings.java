@@ -329,7 +329,11 @@ public final class RedisConnectionSettings {
     }
 
     private RedisURI finish(RedisURI.Builder b) {
-        b.withDatabase(database).withSsl(tls).withVerifyPeer(verifyPeer).withTimeout(timeout);
+        // Lettuce uses the URI timeout for the connection handshake (HELLO/AUTH/SELECT) too. The per-call budget is
+        // enforced by the store itself, so give the handshake the connect timeout: on a cold JVM under load it can
+        // take longer than a 100 ms call budget, and a startup check against a healthy Redis then fails.
+        Duration uriTimeout = connectTimeout.compareTo(timeout) > 0 ? connectTimeout : timeout;
+        b.withDatabase(database).withSsl(tls).withVerifyPeer(verifyPeer).withTimeout(uriTimeout);
         if (password != null) {
             if (username != null) {
                 b.withAuthentication(username, password.toCharArray());

@@ -59,7 +59,8 @@ class StartupFailureTest {
         // No rate_limits.json in the working directory: Spring starts, the starter refuses, Boot reports it.
         ChildJvm.Outcome out = ChildJvm.run(dir, Map.of("PORT", "0"), 120);
         assertThat(out.exitCode()).isNotZero();
-        assertThat(out.output()).contains("APPLICATION FAILED TO START").contains("rate_limits.json");
+        assertThat(out.output()).contains("APPLICATION FAILED TO START").contains("rate_limits.json")
+                .contains("Variable: RATE_LIMIT_RULES_PATH");
         assertNoStackTrace(out.output());
     }
 

@@ -9,9 +9,14 @@ final class RedisSettings {
     private RedisSettings() {
     }
 
-    static RedisConnectionSettings from(TollgateProperties.Redis r) {
+    /** Checked whatever the store: the timeout also bounds the Servlet filter's wait and the health check. */
+    static void checkTimeouts(TollgateProperties.Redis r) {
         positive("tollgate.redis.timeout", r.getTimeout());
         positive("tollgate.redis.connect-timeout", r.getConnectTimeout());
+    }
+
+    static RedisConnectionSettings from(TollgateProperties.Redis r) {
+        checkTimeouts(r);
         RedisConnectionSettings s;
         if (r.getUrl() != null && !r.getUrl().isBlank()) {
             try {

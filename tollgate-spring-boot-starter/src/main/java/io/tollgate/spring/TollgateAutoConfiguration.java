@@ -84,6 +84,7 @@ public class TollgateAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public BucketStore tollgateBucketStore(TollgateProperties props) {
+        RedisSettings.checkTimeouts(props.getRedis());
         boolean redis = switch (props.getStore()) {
             case REDIS -> true;
             case MEMORY -> false;

@@ -33,7 +33,13 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>The top level is an object of rule name to rule, in matching order, plus the reserved key
  * {@value #EXEMPT_PATHS}. A rule has either the single-limit shorthand {@code capacity}, {@code refill_rate},
  * {@code period}, or a {@code limits} array of such objects, and optionally {@code match}, {@code key}, {@code cost},
- * {@code mode} and {@code failure_policy}. Anything else is rejected.
+ * {@code mode} and {@code failure_policy}. Anything else is rejected, as are duplicate rule names and fields.
+ *
+ * <p>A rule other than {@code default} applies to {@code /<name>} and below unless {@code match.paths} says
+ * otherwise; {@code match.methods} alone narrows the methods but keeps that path. {@code default} cannot have a
+ * {@code match}. {@code capacity} and {@code cost} must be whole numbers ({@code 20.0} and {@code 1e3} count);
+ * {@code refill_rate} is read as an exact decimal. Enumerated strings ({@code period}, {@code mode},
+ * {@code failure_policy}, {@code key}) are case-insensitive; an explicit {@code null} is never a default.
  *
  * <p>Every problem is reported as a {@link RulesFileException} whose message names the file, the rule, the field, what
  * was expected and what was found. Nothing else is thrown for bad input.

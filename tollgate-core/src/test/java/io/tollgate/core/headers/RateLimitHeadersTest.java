@@ -1,0 +1,80 @@
+package io.tollgate.core.headers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.bucket.Limit;
+import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.limiter.Outcome;
+import io.tollgate.core.limiter.Verdict;
+import io.tollgate.core.rules.FailurePolicy;
+import io.tollgate.core.rules.Rule;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RateLimitHeadersTest {
+
+    private static final BucketSpec DEFAULT_SPEC = BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND));
+    private static final Rule DEFAULT = Rule.builder("default").spec(DEFAULT_SPEC).build();
+
+    private static Map<String, String> map(RateLimitHeaders h, Verdict v) {
+        Map<String, String> m = new LinkedHashMap<>();
+        h.headers(v).forEach(x -> m.put(x.name(), x.value()));
+        return m;
+    }
+
+    private static long units(int tokens) {
+        return tokens * DEFAULT_SPEC.unitsPerToken(0);
+    }
+
+    @Test
+    void allowedRequestAfterOneToken() {
+        Decision d = Decision.of(DEFAULT_SPEC, 1, true, new long[] {units(19)}, 0);
+        Map<String, String> m = map(new RateLimitHeaders(), new Verdict(DEFAULT, "ip:1.2.3.4", Outcome.ALLOWED, d, null, 0));
+        assertThat(m).containsEntry("RateLimit-Policy", "\"default\";q=20;w=4")
+                .containsEntry("RateLimit", "\"default\";r=19;t=1")
+                .containsEntry("X-RateLimit-Limit", "20")
+                .containsEntry("X-RateLimit-Remaining", "19")
+                .containsEntry("X-RateLimit-Reset", "1")
+                .doesNotContainKeys("Retry-After", "X-RateLimit-Degraded");
+    }
+
+    @Test
+    void deniedRequestGetsRetryAfter() {
+        Decision d = Decision.of(DEFAULT_SPEC, 1, false, new long[] {0}, 0);
+        Map<String, String> m = map(new RateLimitHeaders(), new Verdict(DEFAULT, "k", Outcome.DENIED, d, null, 0));
+        assertThat(m).containsEntry("RateLimit", "\"default\";r=0;t=4").containsEntry("Retry-After", "1")
+                .containsEntry("X-RateLimit-Reset", "4");
+    }
+
+    @Test
+    void multiLimitRuleListsEveryLimitAndReportsTheTightest() {
+        BucketSpec spec = BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND), Limit.of(1000, 1000, RefillPeriod.HOUR));
+        Rule api = Rule.builder("api").spec(spec).build();
+        long[] levels = {units(15), 3 * spec.unitsPerToken(1)};
+        Decision d = Decision.of(spec, 1, true, levels, 0);
+        Map<String, String> m = map(new RateLimitHeaders(true, false), new Verdict(api, "k", Outcome.ALLOWED, d, null, 0));
+        assertThat(m.get("RateLimit-Policy")).isEqualTo("\"api\";q=20;w=4, \"api-2\";q=1000;w=3600");
+        assertThat(m.get("RateLimit")).startsWith("\"api-2\";r=3;t=");
+        assertThat(m).doesNotContainKey("X-RateLimit-Limit");
+    }
+
+    @Test
+    void legacyOnlyAndDegraded() {
+        Map<String, String> m = map(new RateLimitHeaders(false, true),
+                new Verdict(DEFAULT, "k", Outcome.ERROR, null, FailurePolicy.FAIL_OPEN, 0));
+        assertThat(m).containsOnlyKeys("X-RateLimit-Degraded").containsEntry("X-RateLimit-Degraded", "fail-open");
+        Map<String, String> closed = map(new RateLimitHeaders(),
+                new Verdict(DEFAULT, "k", Outcome.ERROR, null, FailurePolicy.FAIL_CLOSED, 0));
+        assertThat(closed).containsEntry("Retry-After", "1").containsEntry("X-RateLimit-Degraded", "fail-closed");
+    }
+
+    @Test
+    void absurdRetryAfterIsCapped() {
+        Decision d = Decision.costExceedsCapacity(DEFAULT_SPEC, 50, 0);
+        Map<String, String> m = map(new RateLimitHeaders(), new Verdict(DEFAULT, "k", Outcome.DENIED, d, null, 0));
+        assertThat(m).containsEntry("Retry-After", Long.toString(RateLimitHeaders.MAX_RETRY_AFTER_SECONDS));
+    }
+}

@@ -1,0 +1,168 @@
+package io.tollgate.core.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every bad file is rejected with a RulesFileException naming the file, rule, field and the bad or expected value. */
+class RulesFileValidationTest {
+
+    private static final String FILE = "rate_limits.json";
+
+    /** A rule {@code a} with the shorthand fields plus {@code extra} (JSON members, may be empty). */
+    private static String ruleA(String extra) {
+        return "{\"a\": {\"capacity\": 20, \"refill_rate\": 5" + (extra.isEmpty() ? "" : ", " + extra) + "}}";
+    }
+
+    static Stream<Arguments> badFiles() {
+        return Stream.of(
+                // name, json, rule, field, fragment of the expected or bad value
+                row("invalid JSON", "{\n  \"a\": {\"capacity\": 20\n  \"refill_rate\": 5}}", null, null, "line 3, column 3"),
+                row("unterminated", "{\"a\": {\"capacity\": 20", null, null, "invalid JSON at line 1"),
+                row("trailing garbage", "{} xyz", null, null, "unexpected content after the end"),
+                row("trailing second object", "{}\n{}", null, null, "line 2, column 1"),
+                row("empty file", "", null, null, "empty"),
+                row("blank file", " \n\t ", null, null, "empty"),
+                row("top-level array", "[{\"capacity\": 1}]", null, null, "but got an array"),
+                row("top-level null", "null", null, null, "but got null"),
+                row("top-level number", "42", null, null, "but got 42"),
+                row("rule not an object", "{\"a\": 5}", "a", null, "but got 5"),
+                row("unknown field", ruleA("\"burst\": 5"), "a", "burst", "allowed fields are capacity, refill_rate"),
+                row("unknown field in match", ruleA("\"match\": {\"path\": [\"/a\"]}"), "a", "match.path",
+                        "allowed fields are paths, methods"),
+                row("unknown field in limits",
+                        "{\"a\": {\"limits\": [{\"capacity\": 1, \"refill_rate\": 1, \"rate\": 2}]}}",
+                        "a", "limits[0].rate", "allowed fields are capacity, refill_rate, period"),
+                row("capacity 0", "{\"a\": {\"capacity\": 0, \"refill_rate\": 5}}", "a", "capacity",
+                        "expected a whole number greater than 0 but got 0"),
+                row("capacity -5", "{\"a\": {\"capacity\": -5, \"refill_rate\": 5}}", "a", "capacity",
+                        "expected a whole number greater than 0 but got -5"),
+                row("capacity string", "{\"a\": {\"capacity\": \"20\", \"refill_rate\": 5}}", "a", "capacity",
+                        "but got \"20\" (a string)"),
+                row("capacity fractional", "{\"a\": {\"capacity\": 20.5, \"refill_rate\": 5}}", "a", "capacity",
+                        "but got 20.5"),
+                row("capacity 1e30", "{\"a\": {\"capacity\": 1e30, \"refill_rate\": 5}}", "a", "capacity",
+                        "1E+30, which is too large"),
+                row("capacity beyond long", "{\"a\": {\"capacity\": 99999999999999999999999, \"refill_rate\": 5}}",
+                        "a", "capacity", "99999999999999999999999"),
+                row("capacity boolean", "{\"a\": {\"capacity\": true, \"refill_rate\": 5}}", "a", "capacity",
+                        "but got true"),
+                row("capacity null", "{\"a\": {\"capacity\": null, \"refill_rate\": 5}}", "a", "capacity",
+                        "but got null"),
+                row("refill_rate 0", "{\"a\": {\"capacity\": 20, \"refill_rate\": 0}}", "a", "refill_rate",
+                        "greater than 0 (tokens added per period) but got 0"),
+                row("refill_rate -1", "{\"a\": {\"capacity\": 20, \"refill_rate\": -1}}", "a", "refill_rate",
+                        "but got -1"),
+                row("refill_rate string", "{\"a\": {\"capacity\": 20, \"refill_rate\": \"fast\"}}", "a",
+                        "refill_rate", "\"fast\""),
+                row("missing refill_rate", "{\"a\": {\"capacity\": 20}}", "a", "refill_rate", "missing"),
+                row("missing capacity", "{\"a\": {\"refill_rate\": 20}}", "a", "capacity", "missing"),
+                row("no limit at all", "{\"a\": {\"cost\": 1}}", "a", "capacity",
+                        "needs \"capacity\" and \"refill_rate\", or \"limits\""),
+                row("shorthand and limits",
+                        ruleA("\"limits\": [{\"capacity\": 1, \"refill_rate\": 1}]"), "a", "limits", "not both"),
+                row("period with limits",
+                        "{\"a\": {\"period\": \"day\", \"limits\": [{\"capacity\": 1, \"refill_rate\": 1}]}}",
+                        "a", "limits", "not both"),
+                row("empty limits", "{\"a\": {\"limits\": []}}", "a", "limits", "array is empty"),
+                row("limits not an array", "{\"a\": {\"limits\": {\"capacity\": 1, \"refill_rate\": 1}}}", "a",
+                        "limits", "but got an object"),
+                row("limits entry not an object", "{\"a\": {\"limits\": [5]}}", "a", "limits[0]", "but got 5"),
+                row("bad rate in second limit",
+                        "{\"a\": {\"limits\": [{\"capacity\": 1, \"refill_rate\": 1}, {\"capacity\": 1, \"refill_rate\": -2}]}}",
+                        "a", "limits[1].refill_rate", "but got -2"),
+                row("bad period", ruleA("\"period\": \"week\""), "a", "period", "but got \"week\""),
+                row("period not a string", ruleA("\"period\": 60"), "a", "period", "but got 60"),
+                row("bad period in limits",
+                        "{\"a\": {\"limits\": [{\"capacity\": 1, \"refill_rate\": 1, \"period\": \"fortnight\"}]}}",
+                        "a", "limits[0].period", "\"fortnight\""),
+                row("duplicate rule names",
+                        "{\"a\": {\"capacity\": 1, \"refill_rate\": 1},\n \"a\": {\"capacity\": 2, \"refill_rate\": 2}}",
+                        "a", null, "rule name appears more than once at line 2"),
+                row("duplicate field", "{\"a\": {\"capacity\": 1, \"capacity\": 2, \"refill_rate\": 1}}", "a",
+                        "capacity", "more than once"),
+                row("duplicate field in limits",
+                        "{\"a\": {\"limits\": [{\"capacity\": 1, \"refill_rate\": 1, \"refill_rate\": 2}]}}",
+                        "a", "limits[0].refill_rate", "more than once"),
+                row("bad rule name", "{\"my rule\": {\"capacity\": 1, \"refill_rate\": 1}}", "my rule", null,
+                        "invalid rule name"),
+                row("empty rule name", "{\"\": {\"capacity\": 1, \"refill_rate\": 1}}", "", null, "invalid rule name"),
+                row("bad key", ruleA("\"key\": \"cookie:session\""), "a", "key", "\"cookie:session\""),
+                row("bad header name", ruleA("\"key\": \"header:X Key\""), "a", "key", "header:X Key"),
+                row("key not a string", ruleA("\"key\": 5"), "a", "key", "but got 5"),
+                row("empty key array", ruleA("\"key\": []"), "a", "key", "array is empty"),
+                row("duplicate key part", ruleA("\"key\": [\"ip\", \"ip\"]"), "a", "key[1]", "\"ip\" appears more than once"),
+                row("bad key part in array", ruleA("\"key\": [\"ip\", \"mac\"]"), "a", "key[1]", "\"mac\""),
+                row("bad mode", ruleA("\"mode\": \"block\""), "a", "mode", "\"enforce\" or \"shadow\" but got \"block\""),
+                row("bad failure_policy", ruleA("\"failure_policy\": \"retry\""), "a", "failure_policy",
+                        "but got \"retry\""),
+                row("null failure_policy", ruleA("\"failure_policy\": null"), "a", "failure_policy", "but got null"),
+                row("cost 0", ruleA("\"cost\": 0"), "a", "cost", "at least 1 but got 0"),
+                row("cost fractional", ruleA("\"cost\": 1.5"), "a", "cost", "but got 1.5"),
+                row("cost above capacity", ruleA("\"cost\": 21"), "a", "cost",
+                        "cost 21 exceeds the smallest capacity of this rule (20)"),
+                row("cost above smallest of limits",
+                        "{\"a\": {\"cost\": 6, \"limits\": [{\"capacity\": 100, \"refill_rate\": 1}, {\"capacity\": 5, \"refill_rate\": 1}]}}",
+                        "a", "cost", "smallest capacity of this rule (5)"),
+                row("capacity too large to compute exactly",
+                        "{\"a\": {\"capacity\": 9007199254740993, \"refill_rate\": 1, \"period\": \"day\"}}",
+                        "a", "capacity", "capacity 9007199254740993 with refill_rate 1 per day is too large"),
+                row("rate with too many decimals per day",
+                        "{\"a\": {\"capacity\": 20, \"refill_rate\": 0.123456789, \"period\": \"day\"}}",
+                        "a", "refill_rate", "refill_rate 0.123456789 per day is too large"),
+                row("absurdly small rate", "{\"a\": {\"capacity\": 20, \"refill_rate\": 1e-999999999}}",
+                        "a", "refill_rate", "1E-999999999"),
+                row("absurdly large rate", "{\"a\": {\"capacity\": 20, \"refill_rate\": 1e999999999}}",
+                        "a", "capacity", "1E+999999999"),
+                row("path without leading slash", ruleA("\"match\": {\"paths\": [\"api/**\"]}"), "a",
+                        "match.paths[0]", "must start with \"/\" but got \"api/**\""),
+                row("double star inside a segment", ruleA("\"match\": {\"paths\": [\"/ok\", \"/api**\"]}"), "a",
+                        "match.paths[1]", "/api**"),
+                row("path not a string", ruleA("\"match\": {\"paths\": [7]}"), "a", "match.paths[0]", "but got 7"),
+                row("empty match paths", ruleA("\"match\": {\"paths\": []}"), "a", "match.paths", "array is empty"),
+                row("empty match", ruleA("\"match\": {}"), "a", "match", "object is empty"),
+                row("match not an object", ruleA("\"match\": \"/a\""), "a", "match", "but got \"/a\""),
+                row("bad method", ruleA("\"match\": {\"methods\": [\"GE T\"]}"), "a", "match.methods[0]",
+                        "but got \"GE T\""),
+                row("methods not an array", ruleA("\"match\": {\"methods\": \"GET\"}"), "a", "match.methods",
+                        "but got \"GET\""),
+                row("match on default",
+                        "{\"default\": {\"capacity\": 1, \"refill_rate\": 1, \"match\": {\"methods\": [\"GET\"]}}}",
+                        "default", "match", "cannot have a \"match\""),
+                row("exempt_paths not an array", "{\"exempt_paths\": {\"path\": \"/health\"}}", null, "exempt_paths",
+                        "but got an object"),
+                row("exempt_paths bad pattern", "{\"exempt_paths\": [\"/health\", \"metrics\"]}", null,
+                        "exempt_paths[1]", "\"metrics\""),
+                row("exempt_paths twice", "{\"exempt_paths\": [], \"exempt_paths\": []}", null, "exempt_paths",
+                        "more than once"));
+    }
+
+    private static Arguments row(String name, String json, String rule, String field, String fragment) {
+        return Arguments.of(name, json, rule, field, fragment);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badFiles")
+    @Timeout(5)
+    void rejected(String name, String json, String rule, String field, String fragment) {
+        Throwable t = catchThrowable(() -> RuleSetParser.parse(json, FILE));
+
+        assertThat(t).as("exception type").isExactlyInstanceOf(RulesFileException.class);
+        RulesFileException e = (RulesFileException) t;
+        assertThat(e.getMessage()).startsWith(FILE + ": ").contains(fragment);
+        assertThat(e.file()).isEqualTo(FILE);
+        assertThat(e.rule()).isEqualTo(rule);
+        assertThat(e.field()).isEqualTo(field);
+        if (rule != null) {
+            assertThat(e.getMessage()).contains("rule \"" + rule + "\"");
+        }
+        if (field != null) {
+            assertThat(e.getMessage()).contains("field \"" + field + "\"");
+        }
+    }
+}

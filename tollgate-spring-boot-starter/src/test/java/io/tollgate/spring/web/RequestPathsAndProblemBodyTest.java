@@ -1,0 +1,39 @@
+package io.tollgate.spring.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Limit;
+import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.limiter.Outcome;
+import io.tollgate.core.limiter.Verdict;
+import io.tollgate.core.rules.FailurePolicy;
+import io.tollgate.core.rules.Rule;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RequestPathsAndProblemBodyTest {
+
+    @Test
+    void pathsAreNormalised() {
+        assertThat(RequestPaths.normalise("/health/../special_path")).isEqualTo("/special_path");
+        assertThat(RequestPaths.normalise("//a///b/")).isEqualTo("/a/b");
+        assertThat(RequestPaths.normalise("/a/./b/../c")).isEqualTo("/a/c");
+        assertThat(RequestPaths.normalise("/../../etc")).isEqualTo("/etc");
+        assertThat(RequestPaths.normalise("/health\\..\\api")).isEqualTo("/api");
+        assertThat(RequestPaths.normalise("/health;x=1/../api;jsessionid=2")).isEqualTo("/api");
+        assertThat(RequestPaths.normalise("")).isEqualTo("/");
+        assertThat(RequestPaths.normalise("/")).isEqualTo("/");
+    }
+
+    @Test
+    void failClosedProblemBody() {
+        Rule rule = Rule.builder("api").spec(BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND))).build();
+        Verdict v = new Verdict(rule, "k", Outcome.ERROR, null, FailurePolicy.FAIL_CLOSED, 0);
+        String body = new String(ProblemBody.json(v), StandardCharsets.UTF_8);
+        assertThat(body).isEqualTo("{\"type\":\"https://tollgate.dev/problems/limiter-unavailable\","
+                + "\"title\":\"Service Unavailable\",\"status\":503,"
+                + "\"detail\":\"The rate limiter cannot decide right now; retry in 1 s\","
+                + "\"rule\":\"api\",\"retry_after\":1}");
+    }
+}
