@@ -126,15 +126,15 @@ public final class BenchMain {
             rb.flush();
         }
         // Ceiling first, so the table can relate everything to it.
-        AsyncWindow.Result ceil = measure("ceiling: EVALSHA async, 10k keys", rb, plan,
+        AsyncWindow.Result ceil0 = measure("ceiling: EVALSHA async, 10k keys", rb, plan,
                 (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, false, ms, n));
-        AsyncWindow.Result ceilBatch = measure("ceiling: EVALSHA autoflush off, 10k keys", rb, plan,
+        AsyncWindow.Result ceilBatch0 = measure("ceiling: EVALSHA autoflush off, 10k keys", rb, plan,
                 (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, true, ms, n));
         AsyncWindow.Result ceilHot = measure("ceiling: EVALSHA async, 1 hot key", rb, plan,
                 (ms, n) -> rb.evalsha(hot, RedisBench.RULE, false, ms, n));
         AsyncWindow.Result ceil100 = measure("ceiling: EVALSHA async, 100 keys", rb, plan,
                 (ms, n) -> rb.evalsha(k100, RedisBench.RULE, false, ms, n));
-        double bestCeil = Math.max(ceil.perSecond(), ceilBatch.perSecond());
+        double bestCeil;
 
         rb.flush();
         StringBuilder note = new StringBuilder();
@@ -145,6 +145,15 @@ public final class BenchMain {
         AsyncWindow.Result ta = measure("(a) Tollgate, 10k keys", rb, plan,
                 (ms, n) -> rb.tollgate(tg, k10k, RedisBench.RULE, ms, n));
         AsyncWindow.Result ba = measure("(a) Bucket4j, 10k keys", rb, plan, (ms, n) -> rb.bucket4j(b10k, ms, n));
+        // The ceiling again, right after case (a): the better of the two readings is the one used.
+        AsyncWindow.Result ceilAfter = measure("ceiling: EVALSHA async, 10k keys (again)", rb, plan,
+                (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, false, ms, n));
+        AsyncWindow.Result ceilBatchAfter = measure("ceiling: EVALSHA autoflush off, 10k keys (again)", rb, plan,
+                (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, true, ms, n));
+        AsyncWindow.Result ceil = ceilAfter.perSecond() > ceil0.perSecond() ? ceilAfter : ceil0;
+        AsyncWindow.Result ceilBatch = ceilBatchAfter.perSecond() > ceilBatch0.perSecond() ? ceilBatchAfter
+                : ceilBatch0;
+        bestCeil = Math.max(ceil.perSecond(), ceilBatch.perSecond());
         AsyncWindow.Result tb = measure("(b) Tollgate, 1 hot key", rb, plan,
                 (ms, n) -> rb.tollgate(tg, hot, RedisBench.RULE, ms, n));
         BucketStore deny = new DenyCachingBucketStore(new RedisBench.NonClosing(tg));
@@ -154,6 +163,8 @@ public final class BenchMain {
         AsyncWindow.Result tc = measure("(c) Tollgate, 100 keys", rb, plan,
                 (ms, n) -> rb.tollgate(tg, k100, RedisBench.RULE, ms, n));
         AsyncWindow.Result bc = measure("(c) Bucket4j, 100 keys", rb, plan, (ms, n) -> rb.bucket4j(b100, ms, n));
+        AsyncWindow.Result tcd = measure("(c) Tollgate + deny cache, 100 keys", rb, plan,
+                (ms, n) -> rb.tollgate(deny, k100, RedisBench.RULE, ms, n));
 
         System.out.println("Hot global key, rule " + RedisBench.GLOBAL + ":");
         AsyncWindow.Result tg1 = measure("Tollgate, no lease", rb, plan,
@@ -176,8 +187,8 @@ public final class BenchMain {
                 mem[0], mem[2], mem[1]);
 
         report.section("Redis: decisions/s, " + RedisBench.WINDOW + " in flight on one connection, rule 20 burst @ 5/s");
-        report.ceiling("EVALSHA ceiling, Lettuce async, 10k keys", ceil);
-        report.ceiling("EVALSHA ceiling, Lettuce autoflush off (flush/32), 10k keys", ceilBatch);
+        report.ceiling("EVALSHA ceiling, Lettuce async, 10k keys (better of 2 readings)", ceil);
+        report.ceiling("EVALSHA ceiling, Lettuce autoflush off (flush/32), 10k keys (better of 2)", ceilBatch);
         report.rawRow("EVALSHA ceiling, redis-benchmark -P 16 -c 50, 10k keys", rbRps, note.toString());
         report.ceiling("EVALSHA ceiling, Lettuce async, 1 hot key", ceilHot);
         report.ceiling("EVALSHA ceiling, Lettuce async, 100 keys", ceil100);
@@ -186,7 +197,8 @@ public final class BenchMain {
         report.compare("(b) 1 hot key, mostly denied, no deny cache", tb, bb, ceilHot.perSecond(), "—");
         report.compare("(b) 1 hot key, mostly denied, DenyCachingBucketStore", tbd, bb, ceilHot.perSecond(),
                 "≥5× Bucket4j");
-        report.compare("(c) 100 keys", tc, bc, ceil100.perSecond(), "—");
+        report.compare("(c) 100 keys, no deny cache", tc, bc, ceil100.perSecond(), "—");
+        report.compare("(c) 100 keys, DenyCachingBucketStore", tcd, bc, ceil100.perSecond(), "—");
         report.compare("hot global key 1M @ 200k/s, no lease", tg1, bg, ceilHot.perSecond(), "—");
         report.compare("hot global key 1M @ 200k/s, LeasingBucketStore", tgl, bg, ceilHot.perSecond(),
                 String.format(Locale.ROOT, "%,d store calls", leaseCalls[0]));

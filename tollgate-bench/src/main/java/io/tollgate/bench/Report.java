@@ -136,7 +136,7 @@ final class Report {
             }
             String target = "";
             String met = "";
-            if (off != null && off.failure() == null && r.mode().equals("redis")) {
+            if (off != null && off.failure() == null && r.mode().startsWith("redis")) {
                 double share = r.rps() / off.rps();
                 double addedP99 = (r.p99Micros() - off.p99Micros()) / 1000;
                 target = String.format(Locale.ROOT, "≥80%% of off (is %.0f%%), p99 +≤1 ms (is %+.2f ms)", 100 * share,
