@@ -39,8 +39,11 @@ final class Report {
             - In-process: JMH, 1 fork, throughput; both keyed over the same 1,024 keys (Tollgate's `InMemoryBucketStore.decide`
               vs a `ConcurrentHashMap<String, Bucket>` of Bucket4j local buckets with `computeIfAbsent`), refill so large
               that requests are allowed.
-            - HTTP (when the server module is present): the server as a child JVM per mode, 32 keep-alive connections
-              for a fixed time after a warm-up; latency from request write to full response read.
+            - HTTP: `tollgate-server/target/tollgate-server.jar` as a child JVM per mode (limiter off:
+              `tollgate.enabled=false`; redis: `tollgate.store=redis` on the bench's Redis; memory: `tollgate.store=memory`),
+              a rule that always allows (every request comes from 127.0.0.1, i.e. one bucket), `GET /`. Load: `wrk -t2
+              -c32 --latency` when wrk is on the PATH, else a Java keep-alive generator with 32 connections; a warm-up of
+              at least 3 s first (a fresh server JVM is far from its steady state for seconds).
             """;
 
     private final List<String> lines = new ArrayList<>();
