@@ -4,7 +4,8 @@
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 
-# Wrapper and POMs first, so the dependency download below is cached until a POM changes.
+# Wrapper and POMs first, so the dependency download below is cached until a POM changes. Every module's POM is
+# needed (the root POM lists them all), but only the server and what it depends on are built.
 COPY mvnw ./
 COPY .mvn .mvn
 COPY pom.xml ./
@@ -12,12 +13,13 @@ COPY tollgate-core/pom.xml tollgate-core/
 COPY tollgate-redis/pom.xml tollgate-redis/
 COPY tollgate-spring-boot-starter/pom.xml tollgate-spring-boot-starter/
 COPY tollgate-server/pom.xml tollgate-server/
+COPY tollgate-bench/pom.xml tollgate-bench/
 # Our own modules are not built yet, so leave them out of the prefetch; the package step below fetches whatever
 # plugins or providers go-offline does not foresee.
-RUN ./mvnw -B -q dependency:go-offline -DexcludeGroupIds=io.tollgate
+RUN ./mvnw -B -q -pl tollgate-server -am dependency:go-offline -DexcludeGroupIds=io.tollgate
 
 COPY . .
-RUN ./mvnw -B -q package -DskipTests
+RUN ./mvnw -B -q -pl tollgate-server -am package -DskipTests
 
 # ---- run stage: JRE only, non-root ------------------------------------------------------------------------------
 FROM eclipse-temurin:17-jre

@@ -26,7 +26,7 @@ public final class InMemoryBucketStore implements BucketStore {
 
     private static final int SWEEP_EVERY_CALLS = 1 << 14;
 
-    private final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, Cell> cells = new ConcurrentHashMap<>();
     private final MicrosClock clock;
     private final int maxBuckets;
     private final AtomicLong calls = new AtomicLong();
@@ -42,6 +42,33 @@ public final class InMemoryBucketStore implements BucketStore {
         }
         this.clock = clock;
         this.maxBuckets = maxBuckets;
+    }
+
+    /**
+     * Bucket key and spec fingerprint, without building a composite string per call: the hash combines the two
+     * strings' cached hashes.
+     */
+    private static final class Key {
+        final String bucketKey;
+        final String fingerprint;
+        final int hash;
+
+        Key(String bucketKey, String fingerprint) {
+            this.bucketKey = bucketKey;
+            this.fingerprint = fingerprint;
+            this.hash = bucketKey.hashCode() * 31 + fingerprint.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && hash == k.hash && bucketKey.equals(k.bucketKey)
+                    && fingerprint.equals(k.fingerprint);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     private static final class Cell {
@@ -69,10 +96,13 @@ public final class InMemoryBucketStore implements BucketStore {
         if (spec.exceedsCapacity(cost)) {
             return Decision.costExceedsCapacity(spec, cost, nowMicros);
         }
-        String key = bucketKey + '|' + spec.fingerprint();
+        Key key = new Key(bucketKey, spec.fingerprint());
         maybeSweep(nowMicros);
         while (true) {
-            Cell cell = cells.computeIfAbsent(key, k -> new Cell(TokenBucket.full(spec), nowMicros));
+            Cell cell = cells.get(key);
+            if (cell == null) {
+                cell = cells.computeIfAbsent(key, k -> new Cell(TokenBucket.full(spec), nowMicros));
+            }
             synchronized (cell) {
                 if (cell.evicted) {
                     continue; // lost a race with the sweeper; the replacement cell starts full, which is what this one was
@@ -80,12 +110,13 @@ public final class InMemoryBucketStore implements BucketStore {
                 long now = Math.max(nowMicros, cell.lastMicros);
                 long[] levels = cell.levels.clone();
                 boolean allowed = TokenBucket.tryConsume(spec, levels, cell.lastMicros, now, cost);
+                Decision decision = Decision.of(spec, cost, allowed, levels, now);
                 if (allowed) {
                     System.arraycopy(levels, 0, cell.levels, 0, levels.length);
                     cell.lastMicros = now;
-                    cell.fullAtMicros = now + TokenBucket.microsUntilFull(spec, levels);
+                    cell.fullAtMicros = now + decision.resetMicros(); // = microsUntilFull(levels), computed once
                 }
-                return Decision.of(spec, cost, allowed, levels, now);
+                return decision;
             }
         }
     }

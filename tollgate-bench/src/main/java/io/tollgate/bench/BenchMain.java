@@ -1,0 +1,268 @@
+package io.tollgate.bench;
+
+import io.tollgate.redis.testing.RedisServer;
+
+import io.github.bucket4j.distributed.AsyncBucketProxy;
+import io.tollgate.core.lease.LeasingBucketStore;
+import io.tollgate.core.resilience.DenyCachingBucketStore;
+import io.tollgate.core.store.BucketStore;
+import io.tollgate.redis.RedisBucketStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs every benchmark once, prints one Markdown table and optionally writes it with the machine details.
+ *
+ * <pre>
+ * ./mvnw -B -pl tollgate-bench -am package -DskipTests
+ * java -jar tollgate-bench/target/tollgate-bench.jar [--quick] [--out docs/benchmarks.md]
+ * </pre>
+ */
+public final class BenchMain {
+
+    static final String COMMAND = "./mvnw -B -pl tollgate-bench -am package -DskipTests && "
+            + "java -jar tollgate-bench/target/tollgate-bench.jar --out docs/benchmarks.md";
+
+    private BenchMain() {
+    }
+
+    /** Phase durations: --quick is about a minute end to end, the default about five. */
+    record Plan(boolean quick, long redisMillis, long warmMillis, long maxCalls, long rbRequests, long httpMillis,
+                int jmhWarmups, int jmhIterations, long jmhIterMillis) {
+        static Plan of(boolean quick) {
+            return quick
+                    ? new Plan(true, 1_000, 300, 2_000_000, 200_000, 1_500, 1, 2, 500)
+                    : new Plan(false, 5_000, 1_000, 20_000_000, 1_000_000, 10_000, 2, 3, 1000);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        String outFile = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--out" -> outFile = args[++i];
+                case "-h", "--help" -> {
+                    System.out.println("usage: java -jar tollgate-bench.jar [--quick] [--out docs/benchmarks.md]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        Plan plan = Plan.of(quick);
+        System.out.println("load average at start: " + Machine.START_LOAD);
+        long started = System.nanoTime();
+        Report report = new Report();
+        String redisVersion;
+        try (RedisServer redis = RedisServer.start("--maxmemory", "2gb");
+             RedisBench rb = new RedisBench(redis, Math.max(2, Runtime.getRuntime().availableProcessors()))) {
+            redisVersion = rb.redisVersion();
+            long pid = redis.pid();
+            AsyncWindow.serverCpu = () -> Procs.cpuNanos(pid);
+            System.out.printf("redis-server %s (%s) on 127.0.0.1:%d%n", redisVersion,
+                    io.tollgate.redis.testing.RedisBinary.path(), redis.port());
+            redisPhases(rb, plan, report);
+            httpPhase(redis, plan, report);
+        }
+        localPhase(plan, report);
+        String table = report.markdown();
+        System.out.println();
+        System.out.println(table);
+        double secs = (System.nanoTime() - started) / 1e9;
+        System.out.printf("total %.0f s%n", secs);
+        if (outFile != null) {
+            writeDoc(Path.of(outFile), table, plan, redisVersion, secs);
+            System.out.println("wrote " + outFile);
+        }
+    }
+
+    private static AsyncWindow.Result measure(String what, RedisBench rb, Plan plan, Phase phase) throws Exception {
+        rb.flush();
+        phase.run(plan.warmMillis(), plan.maxCalls());
+        rb.flush();
+        AsyncWindow.Result r = phase.run(plan.redisMillis(), plan.maxCalls());
+        System.out.printf(Locale.ROOT, "  %-44s %,12.0f /s  allowed %5.1f%%  errors %d  CPU/call: client %.1f µs,"
+                + " redis %.1f µs%n", what, r.perSecond(), 100 * r.allowedFraction(), r.errors(),
+                r.clientCpuMicrosPerCall(), r.serverCpuMicrosPerCall());
+        return r;
+    }
+
+    @FunctionalInterface
+    interface Phase {
+        AsyncWindow.Result run(long millis, long maxCalls) throws Exception;
+    }
+
+    private static void redisPhases(RedisBench rb, Plan plan, Report report) throws Exception {
+        String[] k10k = RedisBench.keys("a:", 10_000);
+        String[] hot = {"hot"};
+        String[] k100 = RedisBench.keys("c:", 100);
+        String[] global = {"global"};
+        BucketStore tg = rb.tollgateStore();
+        AsyncBucketProxy[] b10k = rb.bucket4jProxies(k10k, false);
+        AsyncBucketProxy[] bHot = rb.bucket4jProxies(hot, false);
+        AsyncBucketProxy[] b100 = rb.bucket4jProxies(k100, false);
+        AsyncBucketProxy[] bGlobal = rb.bucket4jProxies(global, true);
+
+        System.out.println("Redis, " + RedisBench.WINDOW + " in flight on one connection, rule " + RedisBench.RULE
+                + ":");
+        // Warm the JIT on every client path first, so that no measured phase (the ceiling is first) runs cold code.
+        for (int round = 0; round < 2; round++) {
+            rb.evalsha(k10k, RedisBench.RULE, false, plan.warmMillis(), plan.maxCalls());
+            rb.evalsha(k10k, RedisBench.RULE, true, plan.warmMillis(), plan.maxCalls());
+            rb.tollgate(tg, k10k, RedisBench.RULE, plan.warmMillis(), plan.maxCalls());
+            rb.bucket4j(b10k, plan.warmMillis(), plan.maxCalls());
+            rb.flush();
+        }
+        // Ceiling first, so the table can relate everything to it.
+        AsyncWindow.Result ceil0 = measure("ceiling: EVALSHA async, 10k keys", rb, plan,
+                (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, false, ms, n));
+        AsyncWindow.Result ceilBatch0 = measure("ceiling: EVALSHA autoflush off, 10k keys", rb, plan,
+                (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, true, ms, n));
+        AsyncWindow.Result ceilHot = measure("ceiling: EVALSHA async, 1 hot key", rb, plan,
+                (ms, n) -> rb.evalsha(hot, RedisBench.RULE, false, ms, n));
+        AsyncWindow.Result ceil100 = measure("ceiling: EVALSHA async, 100 keys", rb, plan,
+                (ms, n) -> rb.evalsha(k100, RedisBench.RULE, false, ms, n));
+        double bestCeil;
+
+        rb.flush();
+        StringBuilder note = new StringBuilder();
+        double rbRps = rb.redisBenchmark(plan.rbRequests(), RedisBench.RULE, note);
+        System.out.printf(Locale.ROOT, "  %-44s %,12.0f /s %s%n", "redis-benchmark -P 16 EVALSHA, 10k keys", rbRps,
+                note);
+
+        AsyncWindow.Result ta = measure("(a) Tollgate, 10k keys", rb, plan,
+                (ms, n) -> rb.tollgate(tg, k10k, RedisBench.RULE, ms, n));
+        AsyncWindow.Result ba = measure("(a) Bucket4j, 10k keys", rb, plan, (ms, n) -> rb.bucket4j(b10k, ms, n));
+        // The ceiling again, right after case (a): the better of the two readings is the one used.
+        AsyncWindow.Result ceilAfter = measure("ceiling: EVALSHA async, 10k keys (again)", rb, plan,
+                (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, false, ms, n));
+        AsyncWindow.Result ceilBatchAfter = measure("ceiling: EVALSHA autoflush off, 10k keys (again)", rb, plan,
+                (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, true, ms, n));
+        AsyncWindow.Result ceil = ceilAfter.perSecond() > ceil0.perSecond() ? ceilAfter : ceil0;
+        AsyncWindow.Result ceilBatch = ceilBatchAfter.perSecond() > ceilBatch0.perSecond() ? ceilBatchAfter
+                : ceilBatch0;
+        bestCeil = Math.max(ceil.perSecond(), ceilBatch.perSecond());
+        AsyncWindow.Result tb = measure("(b) Tollgate, 1 hot key", rb, plan,
+                (ms, n) -> rb.tollgate(tg, hot, RedisBench.RULE, ms, n));
+        BucketStore deny = new DenyCachingBucketStore(new RedisBench.NonClosing(tg));
+        AsyncWindow.Result tbd = measure("(b) Tollgate + deny cache, 1 hot key", rb, plan,
+                (ms, n) -> rb.tollgate(deny, hot, RedisBench.RULE, ms, n));
+        AsyncWindow.Result bb = measure("(b) Bucket4j, 1 hot key", rb, plan, (ms, n) -> rb.bucket4j(bHot, ms, n));
+        AsyncWindow.Result tc = measure("(c) Tollgate, 100 keys", rb, plan,
+                (ms, n) -> rb.tollgate(tg, k100, RedisBench.RULE, ms, n));
+        AsyncWindow.Result bc = measure("(c) Bucket4j, 100 keys", rb, plan, (ms, n) -> rb.bucket4j(b100, ms, n));
+        AsyncWindow.Result tcd = measure("(c) Tollgate + deny cache, 100 keys", rb, plan,
+                (ms, n) -> rb.tollgate(deny, k100, RedisBench.RULE, ms, n));
+
+        System.out.println("Hot global key, rule " + RedisBench.GLOBAL + ":");
+        AsyncWindow.Result tg1 = measure("Tollgate, no lease", rb, plan,
+                (ms, n) -> rb.tollgate(tg, global, RedisBench.GLOBAL, ms, n));
+        long[] leaseCalls = new long[1];
+        AsyncWindow.Result tgl = measure("Tollgate + LeasingBucketStore", rb, plan, (ms, n) -> {
+            try (LeasingBucketStore l = rb.leasing()) {
+                AsyncWindow.Result r = rb.tollgate(l, global, RedisBench.GLOBAL, ms, n);
+                leaseCalls[0] = l.backingCalls();
+                return r;
+            }
+        });
+        AsyncWindow.Result bg = measure("Bucket4j", rb, plan, (ms, n) -> rb.bucket4j(bGlobal, ms, n));
+
+        double[] mem;
+        try (RedisBucketStore tg2 = rb.storeWithPrefix("tg")) {
+            mem = rb.memoryPerBucket(100, tg2, "tg");
+        }
+        System.out.printf(Locale.ROOT, "  MEMORY USAGE per bucket: Tollgate %.1f B (prefix tg: %.1f B), Bucket4j %.1f B%n",
+                mem[0], mem[2], mem[1]);
+
+        report.section("Redis: decisions/s, " + RedisBench.WINDOW + " in flight on one connection, rule 20 burst @ 5/s");
+        report.ceiling("EVALSHA ceiling, Lettuce async, 10k keys (better of 2 readings)", ceil);
+        report.ceiling("EVALSHA ceiling, Lettuce autoflush off (flush/32), 10k keys (better of 2)", ceilBatch);
+        report.rawRow("EVALSHA ceiling, redis-benchmark -P 16 -c 50, 10k keys", rbRps, note.toString());
+        report.ceiling("EVALSHA ceiling, Lettuce async, 1 hot key", ceilHot);
+        report.ceiling("EVALSHA ceiling, Lettuce async, 100 keys", ceil100);
+        report.compare("(a) 10k keys, mostly allowed", ta, ba, bestCeil,
+                "≥2× Bucket4j and ≥85% of ceiling");
+        report.compare("(b) 1 hot key, mostly denied, no deny cache", tb, bb, ceilHot.perSecond(), "—");
+        report.compare("(b) 1 hot key, mostly denied, DenyCachingBucketStore", tbd, bb, ceilHot.perSecond(),
+                "≥5× Bucket4j");
+        report.compare("(c) 100 keys, no deny cache", tc, bc, ceil100.perSecond(), "—");
+        report.compare("(c) 100 keys, DenyCachingBucketStore", tcd, bc, ceil100.perSecond(), "—");
+        report.compare("hot global key 1M @ 200k/s, no lease", tg1, bg, ceilHot.perSecond(), "—");
+        report.compare("hot global key 1M @ 200k/s, LeasingBucketStore", tgl, bg, ceilHot.perSecond(),
+                String.format(Locale.ROOT, "%,d store calls", leaseCalls[0]));
+        report.memory(mem[0], mem[1], mem[2]);
+    }
+
+    private static void httpPhase(RedisServer redis, Plan plan, Report report) throws Exception {
+        List<HttpPhase.Result> rs = HttpPhase.run(redis, plan.httpMillis(), 32);
+        report.http(rs);
+    }
+
+    private static void localPhase(Plan plan, Report report) throws Exception {
+        List<double[]> rows = new ArrayList<>();
+        for (int threads : new int[] {1, 2}) {
+            Options opt = new OptionsBuilder()
+                    .include(LocalBench.class.getName() + "\\.")
+                    .forks(1)
+                    .threads(threads)
+                    .warmupIterations(plan.jmhWarmups())
+                    .warmupTime(TimeValue.milliseconds(plan.jmhIterMillis()))
+                    .measurementIterations(plan.jmhIterations())
+                    .measurementTime(TimeValue.milliseconds(plan.jmhIterMillis()))
+                    .shouldFailOnError(true)
+                    .jvmArgsAppend("-Xmx1g")
+                    .build();
+            double tg = 0;
+            double b4 = 0;
+            for (RunResult r : new Runner(opt).run()) {
+                String name = r.getParams().getBenchmark();
+                double score = r.getPrimaryResult().getScore();
+                if (name.endsWith("tollgateInMemory")) {
+                    tg = score;
+                } else if (name.endsWith("bucket4jLocal")) {
+                    b4 = score;
+                }
+            }
+            rows.add(new double[] {threads, tg, b4});
+        }
+        report.local(rows, plan.jmhWarmups(), plan.jmhIterations(), plan.jmhIterMillis());
+    }
+
+    private static void writeDoc(Path file, String table, Plan plan, String redisVersion, double secs)
+            throws IOException {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Benchmarks\n\n");
+        sb.append("Reproduce (from the repository root, on a quiet machine):\n\n```\n")
+                .append("./mvnw -B -pl tollgate-bench -am package -DskipTests\n")
+                .append("java -jar tollgate-bench/target/tollgate-bench.jar").append(plan.quick() ? " --quick" : "")
+                .append(" --out docs/benchmarks.md\n```\n\n");
+        sb.append("| | |\n|---|---|\n");
+        sb.append("| date | ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n");
+        sb.append("| mode | ").append(plan.quick() ? "--quick (short phases, noisier)" : "full").append(" |\n");
+        sb.append("| machine | ").append(Machine.describe()).append(" |\n");
+        sb.append("| JDK | ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.runtime.version")).append(" |\n");
+        sb.append("| Redis | ").append(redisVersion).append(" (private redis-server on 127.0.0.1, no persistence) |\n");
+        sb.append("| Bucket4j | 8.14.0 (`LettuceBasedProxyManager`, CAS, async API; local `Bucket`) |\n");
+        sb.append("| run time | ").append(String.format(Locale.ROOT, "%.0f s", secs)).append(" |\n\n");
+        sb.append(table).append('\n');
+        sb.append(Report.METHOD);
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(file, sb.toString());
+    }
+}

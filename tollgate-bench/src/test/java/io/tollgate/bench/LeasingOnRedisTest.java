@@ -1,0 +1,118 @@
+package io.tollgate.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.bucket.Limit;
+import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.lease.LeasingBucketStore;
+import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.MicrosClock;
+import io.tollgate.redis.RedisBucketStore;
+import io.tollgate.redis.testing.RedisServer;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Two leasing instances on one real Redis: never over-admit, under-admit at most the documented bound. */
+class LeasingOnRedisTest {
+
+    private static RedisServer redis;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** Sums what the store granted. */
+    static final class Granted implements BucketStore {
+        final BucketStore inner;
+        final AtomicLong granted = new AtomicLong();
+
+        Granted(BucketStore inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public CompletionStage<Decision> tryConsume(String k, BucketSpec s, long cost) {
+            return inner.tryConsume(k, s, cost).thenApply(d -> {
+                if (d.allowed()) {
+                    granted.addAndGet(cost);
+                }
+                return d;
+            });
+        }
+
+        @Override
+        public CompletionStage<Void> ping() {
+            return inner.ping();
+        }
+
+        @Override
+        public String describe() {
+            return inner.describe();
+        }
+
+        @Override
+        public boolean distributed() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void twoInstancesNeverOverAdmit() throws Exception {
+        BucketSpec spec = BucketSpec.of(Limit.of(2000, 1000, RefillPeriod.SECOND));
+        Duration ttl = Duration.ofSeconds(1);
+        var settings = redis.settings().withTimeout(Duration.ofSeconds(2));
+        try (Granted g1 = new Granted(RedisBucketStore.connect(settings));
+             Granted g2 = new Granted(RedisBucketStore.connect(settings));
+             LeasingBucketStore a = new LeasingBucketStore(g1, k -> true, MicrosClock.SYSTEM, ttl);
+             LeasingBucketStore b = new LeasingBucketStore(g2, k -> true, MicrosClock.SYSTEM, ttl)) {
+            AsyncWindow.Result[] results = new AsyncWindow.Result[2];
+            long start = System.nanoTime();
+            Thread ta = new Thread(() -> results[0] = drive(a, spec));
+            Thread tb = new Thread(() -> results[1] = drive(b, spec));
+            ta.start();
+            tb.start();
+            ta.join(30_000);
+            tb.join(30_000);
+            double elapsedSeconds = (System.nanoTime() - start) / 1e9;
+            long admitted = results[0].allowed() + results[1].allowed();
+            long granted = g1.granted.get() + g2.granted.get();
+            long maxBatch = LeasingBucketStore.maxBatch(spec);
+            // Never over-admit: the store granted at most capacity + rate x elapsed, and nothing beyond it was admitted.
+            assertThat(granted).isLessThanOrEqualTo(2000 + (long) Math.ceil(1000 * elapsedSeconds));
+            assertThat(admitted).isLessThanOrEqualTo(granted);
+            // Under-admission bound: at most one batch per instance per lease TTL, plus the batch held.
+            long perInstance = maxBatch * ((long) (elapsedSeconds / 1.0) + 2);
+            assertThat(admitted).isGreaterThanOrEqualTo(granted - 2 * perInstance);
+            // Demand far exceeded supply, so the bucket was actually exercised.
+            assertThat(results[0].completed() + results[1].completed()).isGreaterThan(admitted);
+            assertThat(results[0].errors() + results[1].errors()).isZero();
+        }
+    }
+
+    private static AsyncWindow.Result drive(BucketStore store, BucketSpec spec) {
+        try {
+            return AsyncWindow.run(32, 1500, 2_000_000, i -> store.tryConsume("global", spec, 1), Decision::allowed);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
