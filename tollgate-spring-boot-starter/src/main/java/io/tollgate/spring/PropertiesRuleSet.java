@@ -84,7 +84,7 @@ final class PropertiesRuleSet {
         } catch (IllegalArgumentException e) {
             throw new TollgateConfigurationException(prefix + "cost", Long.toString(p.getCost()), e.getMessage(), e);
         }
-        return b.mode(p.getMode()).failurePolicy(p.getFailurePolicy()).build();
+        return b.mode(p.getMode()).failurePolicy(p.getFailurePolicy()).lease(p.isLease()).build();
     }
 
     static PathPattern pattern(String property, String text) {

@@ -10,9 +10,12 @@ import io.tollgate.core.identity.TrustedProxies;
 import io.tollgate.core.limiter.LimiterListener;
 import io.tollgate.core.limiter.RateLimiter;
 import io.tollgate.core.rules.PathPattern;
+import io.tollgate.core.rules.Rule;
+import io.tollgate.core.rules.RuleSet;
 import io.tollgate.core.rules.RuleSetSource;
 import io.tollgate.core.rules.RulesFileException;
 import io.tollgate.core.rules.RulesFileWatcher;
+import io.tollgate.core.lease.LeasingBucketStore;
 import io.tollgate.core.resilience.CircuitBreaker;
 import io.tollgate.core.resilience.CircuitBreakingBucketStore;
 import io.tollgate.core.resilience.DenyCachingBucketStore;
@@ -86,7 +89,7 @@ public class TollgateAutoConfiguration {
     /** In-memory or Redis, per {@code tollgate.store}. */
     @Bean
     @ConditionalOnMissingBean
-    public BucketStore tollgateBucketStore(TollgateProperties props) {
+    public BucketStore tollgateBucketStore(TollgateProperties props, RuleSetSource rules) {
         RedisSettings.checkTimeouts(props.getRedis());
         boolean redis = switch (props.getStore()) {
             case REDIS -> true;
@@ -117,12 +120,24 @@ public class TollgateAutoConfiguration {
                     settings.describeNodes(), props.getFailurePolicy().label());
             redisStore = new DeferredRedisStore(settings);
         }
-        return resilient(redisStore, props);
+        return new LeasingBucketStore(resilient(redisStore, props), bucketKey -> leased(rules.current(), bucketKey));
+    }
+
+    /** True when the bucket key ({@code rule:client}) belongs to a rule with {@code lease} on. */
+    static boolean leased(RuleSet rules, String bucketKey) {
+        for (Rule r : rules.rules()) {
+            if (r.lease() && bucketKey.startsWith(r.name()) && bucketKey.length() > r.name().length()
+                    && bucketKey.charAt(r.name().length()) == ':') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
      * Wraps a shared store in the circuit breaker and, outside it, the deny cache: cached denials then never count as
-     * store successes, and provable denials are still served while the circuit is open.
+     * store successes, and provable denials are still served while the circuit is open. Leases (outermost, added by
+     * the caller) fetch their batches through both.
      */
     static BucketStore resilient(BucketStore store, TollgateProperties props) {
         BucketStore wrapped = store;

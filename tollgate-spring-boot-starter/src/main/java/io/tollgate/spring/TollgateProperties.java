@@ -111,6 +111,9 @@ public class TollgateProperties {
         /** enforce (deny with 429) or shadow (count and report, never block). */
         private RuleMode mode = RuleMode.ENFORCE;
 
+        /** Serve this rule from small batches of tokens leased from Redis (for hot shared keys such as a global limit). */
+        private boolean lease;
+
         /** This rule's failure policy; unset means tollgate.failure-policy. */
         private FailurePolicy failurePolicy;
 
@@ -180,6 +183,14 @@ public class TollgateProperties {
 
         public FailurePolicy getFailurePolicy() {
             return failurePolicy;
+        }
+
+        public boolean isLease() {
+            return lease;
+        }
+
+        public void setLease(boolean lease) {
+            this.lease = lease;
         }
 
         public void setFailurePolicy(FailurePolicy failurePolicy) {

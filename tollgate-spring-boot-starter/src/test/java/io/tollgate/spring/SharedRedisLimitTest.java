@@ -2,6 +2,7 @@ package io.tollgate.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tollgate.core.lease.LeasingBucketStore;
 import io.tollgate.core.resilience.CircuitBreakingBucketStore;
 import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
@@ -41,10 +42,12 @@ class SharedRedisLimitTest {
     @Test
     void twoInstancesShareOneBucket() {
         try (ConfigurableApplicationContext a = start(); ConfigurableApplicationContext b = start()) {
-            // Redis, behind the deny cache and the circuit breaker
+            // Redis, behind leases (off for this rule), the deny cache and the circuit breaker
             BucketStore store = a.getBean(BucketStore.class);
-            assertThat(store).isInstanceOf(DenyCachingBucketStore.class);
-            BucketStore breaker = ((DenyCachingBucketStore) store).delegate();
+            assertThat(store).isInstanceOf(LeasingBucketStore.class);
+            BucketStore cache = ((LeasingBucketStore) store).backing();
+            assertThat(cache).isInstanceOf(DenyCachingBucketStore.class);
+            BucketStore breaker = ((DenyCachingBucketStore) cache).delegate();
             assertThat(breaker).isInstanceOf(CircuitBreakingBucketStore.class);
             assertThat(((CircuitBreakingBucketStore) breaker).delegate()).isInstanceOf(RedisBucketStore.class);
             Http first = new Http(port(a));

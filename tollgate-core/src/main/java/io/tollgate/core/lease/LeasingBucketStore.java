@@ -359,6 +359,11 @@ public final class LeasingBucketStore implements BucketStore {
         }
     }
 
+    /** The store leases are taken from. */
+    public BucketStore backing() {
+        return backing;
+    }
+
     @Override
     public CompletionStage<Void> ping() {
         return backing.ping();

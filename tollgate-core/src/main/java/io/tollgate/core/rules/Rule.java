@@ -27,6 +27,7 @@ public final class Rule {
     private final BucketSpec spec;
     private final RuleMode mode;
     private final FailurePolicy failurePolicy;
+    private final boolean lease;
 
     private Rule(Builder b) {
         this.name = b.name;
@@ -38,6 +39,7 @@ public final class Rule {
         this.spec = Objects.requireNonNull(b.spec, "spec");
         this.mode = b.mode;
         this.failurePolicy = b.failurePolicy;
+        this.lease = b.lease;
     }
 
     public static Builder builder(String name) {
@@ -84,6 +86,14 @@ public final class Rule {
         return failurePolicy;
     }
 
+    /**
+     * True when instances serve this rule's requests from small batches of tokens leased from the store (for hot
+     * shared keys such as a global limit). Never over-admits; costs a bounded under-admission.
+     */
+    public boolean lease() {
+        return lease;
+    }
+
     /** True if this rule applies to a request with this method and (decoded, normalised) path. */
     public boolean matches(String method, String path) {
         if (!methods.isEmpty() && (method == null || !methods.contains(method.toUpperCase(Locale.ROOT)))) {
@@ -104,12 +114,12 @@ public final class Rule {
     public boolean equals(Object o) {
         return o instanceof Rule r && name.equals(r.name) && paths.equals(r.paths) && methods.equals(r.methods)
                 && keySource.equals(r.keySource) && cost == r.cost && spec.equals(r.spec) && mode == r.mode
-                && failurePolicy == r.failurePolicy;
+                && failurePolicy == r.failurePolicy && lease == r.lease;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, paths, methods, keySource, cost, spec, mode, failurePolicy);
+        return Objects.hash(name, paths, methods, keySource, cost, spec, mode, failurePolicy, lease);
     }
 
     @Override
@@ -117,7 +127,7 @@ public final class Rule {
         return "Rule{" + name + " " + spec.spec() + (paths.isEmpty() ? "" : " paths=" + paths)
                 + (methods.isEmpty() ? "" : " methods=" + methods) + " key=" + keySource + " cost=" + cost
                 + " mode=" + mode.name().toLowerCase(Locale.ROOT)
-                + (failurePolicy == null ? "" : " failure_policy=" + failurePolicy.label()) + '}';
+                + (failurePolicy == null ? "" : " failure_policy=" + failurePolicy.label()) + (lease ? " lease" : "") + '}';
     }
 
     /** Builder for {@link Rule}. Unset fields default to: all paths, all methods, key by IP, cost 1, enforce. */
@@ -130,6 +140,7 @@ public final class Rule {
         private BucketSpec spec;
         private RuleMode mode = RuleMode.ENFORCE;
         private FailurePolicy failurePolicy;
+        private boolean lease;
 
         private Builder(String name) {
             if (name == null || !NAME_PATTERN.matcher(name).matches()) {
@@ -173,6 +184,11 @@ public final class Rule {
 
         public Builder failurePolicy(FailurePolicy failurePolicy) {
             this.failurePolicy = failurePolicy;
+            return this;
+        }
+
+        public Builder lease(boolean lease) {
+            this.lease = lease;
             return this;
         }
 

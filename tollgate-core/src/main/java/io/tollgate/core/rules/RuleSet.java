@@ -16,6 +16,7 @@ public final class RuleSet {
     private final Map<String, Rule> byName;
     private final Rule defaultRule;
     private final List<PathPattern> exemptPaths;
+    private final List<Rule> all;
 
     private RuleSet(List<Rule> rules, List<PathPattern> exemptPaths) {
         Map<String, Rule> names = new LinkedHashMap<>();
@@ -35,6 +36,11 @@ public final class RuleSet {
         this.byName = Map.copyOf(names);
         this.defaultRule = def;
         this.exemptPaths = List.copyOf(exemptPaths);
+        List<Rule> everything = new ArrayList<>(order);
+        if (def != null) {
+            everything.add(def);
+        }
+        this.all = List.copyOf(everything);
     }
 
     public static RuleSet of(List<Rule> rules, List<PathPattern> exemptPaths) {
@@ -89,10 +95,6 @@ public final class RuleSet {
 
     /** All rules, in matching order ({@code default} last). */
     public List<Rule> rules() {
-        List<Rule> all = new ArrayList<>(ordered);
-        if (defaultRule != null) {
-            all.add(defaultRule);
-        }
         return all;
     }
 

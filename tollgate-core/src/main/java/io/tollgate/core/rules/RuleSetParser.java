@@ -33,7 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>The top level is an object of rule name to rule, in matching order, plus the reserved key
  * {@value #EXEMPT_PATHS}. A rule has either the single-limit shorthand {@code capacity}, {@code refill_rate},
  * {@code period}, or a {@code limits} array of such objects, and optionally {@code match}, {@code key}, {@code cost},
- * {@code mode} and {@code failure_policy}. Anything else is rejected, as are duplicate rule names and fields.
+ * {@code mode}, {@code failure_policy} and {@code lease}. Anything else is rejected, as are duplicate rule names and fields.
  *
  * <p>A rule other than {@code default} applies to {@code /<name>} and below unless {@code match.paths} says
  * otherwise; {@code match.methods} alone narrows the methods but keeps that path. {@code default} cannot have a
@@ -50,7 +50,8 @@ public final class RuleSetParser {
     public static final String EXEMPT_PATHS = "exempt_paths";
 
     static final List<String> RULE_FIELDS =
-            List.of("capacity", "refill_rate", "period", "limits", "match", "key", "cost", "mode", "failure_policy");
+            List.of("capacity", "refill_rate", "period", "limits", "match", "key", "cost", "mode", "failure_policy",
+                    "lease");
     static final List<String> LIMIT_FIELDS = List.of("capacity", "refill_rate", "period");
     static final List<String> MATCH_FIELDS = List.of("paths", "methods");
 
@@ -290,6 +291,13 @@ public final class RuleSetParser {
             } catch (IllegalArgumentException e) {
                 throw ctx.error("failure_policy", e.getMessage());
             }
+        }
+        JsonNode lease = node.get("lease");
+        if (lease != null) {
+            if (!lease.isBoolean()) {
+                throw ctx.expected("lease", "true or false", lease);
+            }
+            b.lease(lease.booleanValue());
         }
         return b.build();
     }

@@ -160,6 +160,13 @@ class RuleSetParserTest {
     }
 
     @Test
+    void leaseIsOptInPerRule() {
+        assertThat(only("{\"everyone\": {\"key\": \"global\", \"capacity\": 10000, \"refill_rate\": 10000, \"lease\": true}}")
+                .lease()).isTrue();
+        assertThat(only("{\"a\": {\"capacity\": 1, \"refill_rate\": 1}}").lease()).isFalse();
+    }
+
+    @Test
     void limitsWithPeriodsAndFractionalRates() {
         Rule r = only("""
                 {"api": {"limits": [

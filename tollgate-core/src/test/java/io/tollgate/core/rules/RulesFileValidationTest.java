@@ -102,6 +102,7 @@ class RulesFileValidationTest {
                 row("bad failure_policy", ruleA("\"failure_policy\": \"retry\""), "a", "failure_policy",
                         "but got \"retry\""),
                 row("null failure_policy", ruleA("\"failure_policy\": null"), "a", "failure_policy", "but got null"),
+                row("lease not a boolean", ruleA("\"lease\": \"yes\""), "a", "lease", "true or false but got \"yes\""),
                 row("cost 0", ruleA("\"cost\": 0"), "a", "cost", "at least 1 but got 0"),
                 row("cost fractional", ruleA("\"cost\": 1.5"), "a", "cost", "but got 1.5"),
                 row("cost above capacity", ruleA("\"cost\": 21"), "a", "cost",

@@ -1,10 +1,11 @@
 package io.tollgate.spring.observe;
 
+import io.tollgate.core.lease.LeasingBucketStore;
 import io.tollgate.core.resilience.CircuitBreakingBucketStore;
 import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
 
-/** Finds a layer (breaker, deny cache) in a chain of decorating stores, for metrics and health. */
+/** Finds a layer (leases, breaker, deny cache) in a chain of decorating stores, for metrics and health. */
 final class StoreChain {
 
     private StoreChain() {
@@ -20,6 +21,8 @@ final class StoreChain {
                 s = d.delegate();
             } else if (s instanceof CircuitBreakingBucketStore c) {
                 s = c.delegate();
+            } else if (s instanceof LeasingBucketStore l) {
+                s = l.backing();
             } else {
                 return null;
             }
