@@ -2,6 +2,8 @@ package io.tollgate.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tollgate.core.resilience.CircuitBreakingBucketStore;
+import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.testing.RedisExtension;
@@ -36,10 +38,24 @@ class SharedRedisLimitTest {
         return ((WebServerApplicationContext) ctx).getWebServer().getPort();
     }
 
+    private static BucketStore innermost(BucketStore store) {
+        BucketStore s = store;
+        while (true) {
+            if (s instanceof DenyCachingBucketStore d) {
+                s = d.delegate();
+            } else if (s instanceof CircuitBreakingBucketStore c) {
+                s = c.delegate();
+            } else {
+                return s;
+            }
+        }
+    }
+
     @Test
     void twoInstancesShareOneBucket() {
         try (ConfigurableApplicationContext a = start(); ConfigurableApplicationContext b = start()) {
-            assertThat(a.getBean(BucketStore.class)).isInstanceOf(RedisBucketStore.class);
+            // the Redis store sits inside the deny cache and the circuit breaker
+            assertThat(innermost(a.getBean(BucketStore.class))).isInstanceOf(RedisBucketStore.class);
             Http first = new Http(port(a));
             Http second = new Http(port(b));
             int allowed = 0;
