@@ -350,12 +350,18 @@ public final class RedisConnectionSettings {
         return uris;
     }
 
+    /**
+     * The URI's timeout is what Lettuce allows the connection handshake (HELLO/AUTH/SELECT, the Sentinel master
+     * lookup) on connect and on every reconnect; command timeouts are set separately by the store. It is the larger of
+     * the connect timeout and the per-call timeout, so a tight per-call budget (100 ms) does not make startup or
+     * reconnects fail on a busy machine while {@code connectTimeout} allows more.
+     */
+    Duration handshakeTimeout() {
+        return connectTimeout.compareTo(timeout) > 0 ? connectTimeout : timeout;
+    }
+
     private RedisURI finish(RedisURI.Builder b) {
-        // Lettuce uses the URI timeout for the connection handshake (HELLO/AUTH/SELECT) too. The per-call budget is
-        // enforced by the store itself, so give the handshake the connect timeout: on a cold JVM under load it can
-        // take longer than a 100 ms call budget, and a startup check against a healthy Redis then fails.
-        Duration uriTimeout = connectTimeout.compareTo(timeout) > 0 ? connectTimeout : timeout;
-        b.withDatabase(database).withSsl(tls).withVerifyPeer(verifyPeer).withTimeout(uriTimeout);
+        b.withDatabase(database).withSsl(tls).withVerifyPeer(verifyPeer).withTimeout(handshakeTimeout());
         if (password != null) {
             if (username != null) {
                 b.withAuthentication(username, password.toCharArray());

@@ -29,6 +29,9 @@ class RedisConnectionSettingsTest {
         assertThat(s.toString()).doesNotContain("p@ss").contains("password=***");
         RedisURI uri = s.toRedisUris().get(0);
         assertThat(uri.getDatabase()).isEqualTo(3);
+        // The URI timeout bounds Lettuce's connection handshake: the connect timeout, not the 100 ms per-call budget
+        // (which made startup fail with "Connection initialization timed out after 100 millisecond(s)" when busy).
+        assertThat(uri.getTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(new String(uri.getCredentialsProvider().resolveCredentials().block().getPassword())).isEqualTo("p@ss");
     }
 
