@@ -105,7 +105,8 @@ final class HttpPhase {
                 }
                 String path = System.getProperty("tollgate.bench.http.path", "/");
                 String wrk = Procs.onPath("wrk");
-                long warm = Math.max(3000, millisPerMode / 2); // a fresh server JVM needs seconds of JIT warm-up
+                // a fresh server JVM needs many seconds of JIT warm-up before its figures mean anything
+                long warm = Math.max(6000, millisPerMode * 3 / 2);
                 Result r;
                 if (wrk != null) {
                     wrk(wrk, port, path, concurrency, warm);

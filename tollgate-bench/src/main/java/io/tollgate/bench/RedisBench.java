@@ -68,6 +68,8 @@ final class RedisBench implements AutoCloseable {
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(ioThreads)
                 .computationThreadPoolSize(ioThreads)
+                // the flush consolidation Tollgate's own resources use; shared, so Bucket4j and the ceiling get it too
+                .nettyCustomizer(RedisBucketStore.FLUSH_CONSOLIDATION)
                 .build();
         this.settings = RedisConnectionSettings
                 .fromHostPort(redis.host(), redis.port(), 0, null, null, false)

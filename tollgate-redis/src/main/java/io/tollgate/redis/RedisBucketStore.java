@@ -20,6 +20,9 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
@@ -79,6 +82,20 @@ public final class RedisBucketStore implements BucketStore {
     /** Longest pause between reconnect attempts with resources this store creates. */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
     private static final long TIMER_TICK_MILLIS = 5;
+
+    /**
+     * Coalesces the socket flushes of commands written in the same event-loop turn into one write. Lettuce flushes
+     * every command on its own; with many requests in flight on the one shared connection that is a system call per
+     * decision, and system calls, not Redis, become the limit. Used for the resources this store creates; pass it to
+     * {@code DefaultClientResources.builder().nettyCustomizer(...)} when you supply your own.
+     */
+    public static final NettyCustomizer FLUSH_CONSOLIDATION = new NettyCustomizer() {
+        @Override
+        public void afterChannelInitialized(Channel channel) {
+            channel.pipeline().addFirst(new FlushConsolidationHandler(
+                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        }
+    };
 
     static {
         for (int i = 0; i < SMALL_COSTS.length; i++) {
@@ -160,6 +177,7 @@ public final class RedisBucketStore implements BucketStore {
         // restarted server or a promoted Sentinel replica is picked up within about a second.
         ClientResources res = resources != null ? resources : DefaultClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+                .nettyCustomizer(FLUSH_CONSOLIDATION)
                 .build();
         boolean ownResources = resources == null;
         SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).keepAlive(true).build();

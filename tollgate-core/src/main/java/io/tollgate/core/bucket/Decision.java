@@ -27,36 +27,14 @@ public final class Decision {
     private final Reason reason;
     private final long[] levels;
     private final long timestampMicros;
-    private final long[] remaining;
-    private final long retryAfterMicros;
-    private final long resetMicros;
-    private final int tightest;
 
+    // Derived figures are computed on demand: the hot path (allowed, then maybe headers) asks for few of them.
     private Decision(BucketSpec spec, long cost, Reason reason, long[] levels, long timestampMicros) {
         this.spec = spec;
         this.cost = cost;
         this.reason = reason;
         this.levels = levels;
         this.timestampMicros = timestampMicros;
-        int n = spec.size();
-        this.remaining = new long[n];
-        long retry = 0;
-        int tight = 0;
-        for (int i = 0; i < n; i++) {
-            remaining[i] = levels[i] / spec.unitsPerToken(i);
-            if (reason == Reason.INSUFFICIENT_TOKENS) {
-                long missing = cost * spec.unitsPerToken(i) - levels[i];
-                if (missing > 0) {
-                    retry = Math.max(retry, TokenBucket.ceilDiv(missing, spec.unitsPerMicro(i)));
-                }
-            }
-            if (remaining[i] < remaining[tight]) {
-                tight = i;
-            }
-        }
-        this.retryAfterMicros = retry;
-        this.resetMicros = TokenBucket.microsUntilFull(spec, levels);
-        this.tightest = tight;
     }
 
     /**
@@ -90,17 +68,23 @@ public final class Decision {
 
     /** Whole tokens left in limit {@code i}. */
     public long remaining(int i) {
-        return remaining[i];
+        return levels[i] / spec.unitsPerToken(i);
     }
 
     /** Whole tokens left in the tightest limit. */
     public long remaining() {
-        return remaining[tightest];
+        return remaining(tightestLimit());
     }
 
     /** Index of the limit with the fewest whole tokens left. */
     public int tightestLimit() {
-        return tightest;
+        int tight = 0;
+        for (int i = 1; i < levels.length; i++) {
+            if (remaining(i) < remaining(tight)) {
+                tight = i;
+            }
+        }
+        return tight;
     }
 
     /**
@@ -108,12 +92,22 @@ public final class Decision {
      * allowed; {@link Long#MAX_VALUE} when the cost exceeds the capacity.
      */
     public long retryAfterMicros() {
-        return reason == Reason.COST_EXCEEDS_CAPACITY ? Long.MAX_VALUE : retryAfterMicros;
+        if (reason != Reason.INSUFFICIENT_TOKENS) {
+            return reason == Reason.COST_EXCEEDS_CAPACITY ? Long.MAX_VALUE : 0;
+        }
+        long retry = 0;
+        for (int i = 0; i < levels.length; i++) {
+            long missing = cost * spec.unitsPerToken(i) - levels[i];
+            if (missing > 0) {
+                retry = Math.max(retry, TokenBucket.ceilDiv(missing, spec.unitsPerMicro(i)));
+            }
+        }
+        return retry;
     }
 
     /** Microseconds until every limit is full again. */
     public long resetMicros() {
-        return resetMicros;
+        return TokenBucket.microsUntilFull(spec, levels);
     }
 
     /** Microseconds until limit {@code i} is full again. */
@@ -133,7 +127,11 @@ public final class Decision {
 
     @Override
     public String toString() {
+        long[] remaining = new long[levels.length];
+        for (int i = 0; i < remaining.length; i++) {
+            remaining[i] = remaining(i);
+        }
         return "Decision{" + reason + ", remaining=" + Arrays.toString(remaining) + ", retryAfterMicros="
-                + retryAfterMicros() + ", resetMicros=" + resetMicros + '}';
+                + retryAfterMicros() + ", resetMicros=" + resetMicros() + '}';
     }
 }

@@ -7,7 +7,7 @@ import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -26,10 +26,10 @@ public final class InMemoryBucketStore implements BucketStore {
 
     private static final int SWEEP_EVERY_CALLS = 1 << 14;
 
-    private final ConcurrentHashMap<Key, Cell> cells = new ConcurrentHashMap<>();
+    /** Spec fingerprint to bucket key to cell: two plain-string lookups, no key object built per call. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Cell>> bySpec = new ConcurrentHashMap<>();
     private final MicrosClock clock;
     private final int maxBuckets;
-    private final AtomicLong calls = new AtomicLong();
     private final ReentrantLock sweepLock = new ReentrantLock();
 
     public InMemoryBucketStore() {
@@ -44,42 +44,21 @@ public final class InMemoryBucketStore implements BucketStore {
         this.maxBuckets = maxBuckets;
     }
 
-    /**
-     * Bucket key and spec fingerprint, without building a composite string per call: the hash combines the two
-     * strings' cached hashes.
-     */
-    private static final class Key {
-        final String bucketKey;
-        final String fingerprint;
-        final int hash;
-
-        Key(String bucketKey, String fingerprint) {
-            this.bucketKey = bucketKey;
-            this.fingerprint = fingerprint;
-            this.hash = bucketKey.hashCode() * 31 + fingerprint.hashCode();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && hash == k.hash && bucketKey.equals(k.bucketKey)
-                    && fingerprint.equals(k.fingerprint);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
     private static final class Cell {
+        final BucketSpec spec;
         final long[] levels;
         long lastMicros;
-        long fullAtMicros;
         boolean evicted;
 
-        Cell(long[] levels, long lastMicros) {
-            this.levels = levels;
+        Cell(BucketSpec spec, long lastMicros) {
+            this.spec = spec;
+            this.levels = TokenBucket.full(spec);
             this.lastMicros = lastMicros;
+        }
+
+        /** When this bucket would be full again; computed only by the sweeper, off the hot path. */
+        long fullAtMicros() {
+            return lastMicros + TokenBucket.microsUntilFull(spec, levels);
         }
     }
 
@@ -96,12 +75,22 @@ public final class InMemoryBucketStore implements BucketStore {
         if (spec.exceedsCapacity(cost)) {
             return Decision.costExceedsCapacity(spec, cost, nowMicros);
         }
-        Key key = new Key(bucketKey, spec.fingerprint());
-        maybeSweep(nowMicros);
+        String key = bucketKey;
+        ConcurrentHashMap<String, Cell> cells = bySpec.get(spec.fingerprint());
+        if (cells == null) {
+            cells = bySpec.computeIfAbsent(spec.fingerprint(), f -> new ConcurrentHashMap<>());
+        }
         while (true) {
             Cell cell = cells.get(key);
             if (cell == null) {
-                cell = cells.computeIfAbsent(key, k -> new Cell(TokenBucket.full(spec), nowMicros));
+                // the cap is checked only where the map grows, and the periodic sweep is picked per thread at
+                // random: a shared call counter would bounce one cache line between every deciding thread
+                if (size() >= maxBuckets) {
+                    trySweep(nowMicros);
+                }
+                cell = cells.computeIfAbsent(key, k -> new Cell(spec, nowMicros));
+            } else if (ThreadLocalRandom.current().nextInt(SWEEP_EVERY_CALLS) == 0) {
+                trySweep(nowMicros);
             }
             synchronized (cell) {
                 if (cell.evicted) {
@@ -114,7 +103,6 @@ public final class InMemoryBucketStore implements BucketStore {
                 if (allowed) {
                     System.arraycopy(levels, 0, cell.levels, 0, levels.length);
                     cell.lastMicros = now;
-                    cell.fullAtMicros = now + decision.resetMicros(); // = microsUntilFull(levels), computed once
                 }
                 return decision;
             }
@@ -123,16 +111,19 @@ public final class InMemoryBucketStore implements BucketStore {
 
     /** Number of buckets currently held. */
     public int size() {
-        return cells.size();
+        int n = 0;
+        for (ConcurrentHashMap<String, Cell> cells : bySpec.values()) {
+            n += cells.size();
+        }
+        return n;
     }
 
     public int maxBuckets() {
         return maxBuckets;
     }
 
-    private void maybeSweep(long nowMicros) {
-        boolean due = (calls.incrementAndGet() & (SWEEP_EVERY_CALLS - 1)) == 0;
-        if ((due || cells.size() >= maxBuckets) && sweepLock.tryLock()) {
+    private void trySweep(long nowMicros) {
+        if (sweepLock.tryLock()) {
             try {
                 sweep(nowMicros);
             } finally {
@@ -143,35 +134,42 @@ public final class InMemoryBucketStore implements BucketStore {
 
     /** Drops buckets that are full again; if still at or over the cap, drops those closest to full. */
     void sweep(long nowMicros) {
-        long soonest = Long.MAX_VALUE;
-        for (Iterator<Cell> it = cells.values().iterator(); it.hasNext(); ) {
-            Cell cell = it.next();
-            synchronized (cell) {
-                if (cell.fullAtMicros <= nowMicros) {
-                    cell.evicted = true;
-                    it.remove();
-                } else {
-                    soonest = Math.min(soonest, cell.fullAtMicros);
-                }
-            }
-        }
+        long soonest = evictFullBy(nowMicros, Integer.MIN_VALUE);
         // Still crowded: drop a tenth of the cap, nearest-to-full first, so a flood of keys costs bounded memory.
         int target = maxBuckets - Math.max(1, maxBuckets / 10);
         long horizon = soonest;
         long step = 1_000_000L;
-        while (cells.size() > target && horizon != Long.MAX_VALUE) {
+        while (size() > target && horizon != Long.MAX_VALUE) {
             horizon += step;
             step *= 2;
-            for (Iterator<Cell> it = cells.values().iterator(); it.hasNext() && cells.size() > target; ) {
+            evictFullBy(horizon, target);
+        }
+    }
+
+    /**
+     * Evicts cells that are full by {@code horizon}, stopping once no more than {@code target} remain.
+     *
+     * @return the earliest time a remaining cell will be full
+     */
+    private long evictFullBy(long horizon, int target) {
+        long soonest = Long.MAX_VALUE;
+        int size = size();
+        for (ConcurrentHashMap<String, Cell> cells : bySpec.values()) {
+            for (Iterator<Cell> it = cells.values().iterator(); it.hasNext() && size > target; ) {
                 Cell cell = it.next();
                 synchronized (cell) {
-                    if (cell.fullAtMicros <= horizon) {
+                    long fullAt = cell.fullAtMicros();
+                    if (fullAt <= horizon) {
                         cell.evicted = true;
                         it.remove();
+                        size--;
+                    } else {
+                        soonest = Math.min(soonest, fullAt);
                     }
                 }
             }
         }
+        return soonest;
     }
 
     @Override
@@ -191,6 +189,6 @@ public final class InMemoryBucketStore implements BucketStore {
 
     @Override
     public void close() {
-        cells.clear();
+        bySpec.clear();
     }
 }
