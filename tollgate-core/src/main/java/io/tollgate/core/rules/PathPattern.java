@@ -13,6 +13,10 @@ public final class PathPattern {
     private final String[] segments;
     /** With two or more {@code **} naive backtracking is polynomial in the (client-chosen) path length; memoise. */
     private final boolean memoise;
+    /** Set when the pattern is literal segments plus a trailing {@code **}: matched by a prefix test, no allocation. */
+    private final String literalPrefix;
+    /** Set when the pattern has no wildcard at all: matched by comparison, no allocation. */
+    private final String literal;
 
     private PathPattern(String pattern) {
         this.pattern = pattern;
@@ -25,6 +29,16 @@ public final class PathPattern {
             }
         }
         this.memoise = doubleStars > 1;
+        int wildcardSegments = 0;
+        for (String seg : segments) {
+            if (seg.indexOf('*') >= 0) {
+                wildcardSegments++;
+            }
+        }
+        boolean trailingDoubleStar = segments.length > 0 && segments[segments.length - 1].equals("**");
+        this.literalPrefix = trailingDoubleStar && wildcardSegments == 1
+                ? (segments.length == 1 ? "" : body.substring(0, body.length() - 3)) : null;
+        this.literal = wildcardSegments == 0 ? body : null;
     }
 
     /**
@@ -65,6 +79,13 @@ public final class PathPattern {
         int end = path.length();
         while (end > 1 && path.charAt(end - 1) == '/') {
             end--;
+        }
+        if (literal != null) {
+            return end == literal.length() && path.startsWith(literal);
+        }
+        if (literalPrefix != null) {
+            int n = literalPrefix.length();
+            return end >= n && path.startsWith(literalPrefix) && (end == n || path.charAt(n) == '/');
         }
         String[] parts = end == 1 ? new String[0] : path.substring(1, end).split("/", -1);
         boolean[] failed = memoise ? new boolean[(segments.length + 1) * (parts.length + 1)] : null;

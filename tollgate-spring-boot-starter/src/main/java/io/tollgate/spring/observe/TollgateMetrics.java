@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tollgate.core.limiter.LimiterListener;
+import io.tollgate.core.limiter.Outcome;
 import io.tollgate.core.limiter.Verdict;
+import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.resilience.CircuitBreaker;
 import io.tollgate.core.resilience.CircuitBreakingBucketStore;
 import io.tollgate.core.resilience.DenyCachingBucketStore;
@@ -32,7 +34,11 @@ public final class TollgateMetrics implements LimiterListener {
 
     private final MeterRegistry registry;
     private final Timer storeLatency;
-    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private static final int POLICIES = FailurePolicy.values().length + 1;
+    private static final Outcome[] OUTCOMES = Outcome.values();
+
+    /** Rule name to counters indexed by outcome and policy: no string building per verdict. */
+    private final ConcurrentHashMap<String, Counter[]> counters = new ConcurrentHashMap<>();
 
     public TollgateMetrics(MeterRegistry registry, String storeType) {
         this.registry = registry;
@@ -67,12 +73,21 @@ public final class TollgateMetrics implements LimiterListener {
 
     @Override
     public void onVerdict(Verdict v) {
-        String policy = v.policyApplied() == null ? "none" : v.policyApplied().label();
         String rule = v.rule().name();
-        String outcome = v.outcome().tag();
-        counters.computeIfAbsent(rule + '\0' + outcome + '\0' + policy, k -> Counter.builder(DECISIONS)
-                .description("Rate-limit decisions").tag("rule", rule).tag("outcome", outcome).tag("policy", policy)
-                .register(registry)).increment();
+        Counter[] byOutcome = counters.get(rule);
+        if (byOutcome == null) {
+            byOutcome = counters.computeIfAbsent(rule, r -> new Counter[OUTCOMES.length * POLICIES]);
+        }
+        int i = v.outcome().ordinal() * POLICIES + (v.policyApplied() == null ? 0 : v.policyApplied().ordinal() + 1);
+        Counter c = byOutcome[i];
+        if (c == null) {
+            // registering is idempotent in Micrometer, so a race here only registers the same meter twice
+            String policy = v.policyApplied() == null ? "none" : v.policyApplied().label();
+            c = Counter.builder(DECISIONS).description("Rate-limit decisions").tag("rule", rule)
+                    .tag("outcome", v.outcome().tag()).tag("policy", policy).register(registry);
+            byOutcome[i] = c;
+        }
+        c.increment();
         storeLatency.record(v.storeNanos(), TimeUnit.NANOSECONDS);
     }
 }

@@ -15,9 +15,33 @@ public final class RequestPaths {
     private RequestPaths() {
     }
 
+    /** True when {@link #normalise} would return the path unchanged. */
+    static boolean isNormal(String path) {
+        if (path.charAt(0) != '/') {
+            return false;
+        }
+        int n = path.length();
+        for (int i = 0; i < n; i++) {
+            char c = path.charAt(i);
+            if (c == '\\' || c == ';') {
+                return false;
+            }
+            if (c == '/') {
+                // "//", "/." (covers "/./" and "/../") and a trailing "/" all need the slow path
+                if (i + 1 == n ? n > 1 : path.charAt(i + 1) == '/' || path.charAt(i + 1) == '.') {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     public static String normalise(String decodedPath) {
         if (decodedPath == null || decodedPath.isEmpty()) {
             return "/";
+        }
+        if (isNormal(decodedPath)) {
+            return decodedPath; // the common case: nothing to rewrite, nothing to allocate
         }
         Deque<String> segments = new ArrayDeque<>();
         int n = decodedPath.length();

@@ -75,6 +75,10 @@ public class TollgateWebFilter implements WebFilter, Ordered {
 
     /** The decoded path: each segment's decoded value without matrix parameters, joined by its separators. */
     static String decodedPath(PathContainer path) {
+        String raw = path.value();
+        if (raw.indexOf('%') < 0 && raw.indexOf(';') < 0) {
+            return raw; // nothing encoded, no matrix parameters: decoding would rebuild the same string
+        }
         StringBuilder sb = new StringBuilder();
         for (PathContainer.Element e : path.elements()) {
             if (e instanceof PathContainer.PathSegment s) {
