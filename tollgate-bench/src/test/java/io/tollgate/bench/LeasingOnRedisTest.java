@@ -8,12 +8,11 @@ import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.lease.LeasingBucketStore;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.CountingBucketStore;
 import io.tollgate.core.store.MicrosClock;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.testing.RedisServer;
 import java.time.Duration;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,53 +34,14 @@ class LeasingOnRedisTest {
         }
     }
 
-    /** Sums what the store granted. */
-    static final class Granted implements BucketStore {
-        final BucketStore inner;
-        final AtomicLong granted = new AtomicLong();
-
-        Granted(BucketStore inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public CompletionStage<Decision> tryConsume(String k, BucketSpec s, long cost) {
-            return inner.tryConsume(k, s, cost).thenApply(d -> {
-                if (d.allowed()) {
-                    granted.addAndGet(cost);
-                }
-                return d;
-            });
-        }
-
-        @Override
-        public CompletionStage<Void> ping() {
-            return inner.ping();
-        }
-
-        @Override
-        public String describe() {
-            return inner.describe();
-        }
-
-        @Override
-        public boolean distributed() {
-            return true;
-        }
-
-        @Override
-        public void close() {
-            inner.close();
-        }
-    }
 
     @Test
     void twoInstancesNeverOverAdmit() throws Exception {
         BucketSpec spec = BucketSpec.of(Limit.of(2000, 1000, RefillPeriod.SECOND));
         Duration ttl = Duration.ofSeconds(1);
         var settings = redis.settings().withTimeout(Duration.ofSeconds(2));
-        try (Granted g1 = new Granted(RedisBucketStore.connect(settings));
-             Granted g2 = new Granted(RedisBucketStore.connect(settings));
+        try (CountingBucketStore g1 = new CountingBucketStore(RedisBucketStore.connect(settings));
+             CountingBucketStore g2 = new CountingBucketStore(RedisBucketStore.connect(settings));
              LeasingBucketStore a = new LeasingBucketStore(g1, k -> true, MicrosClock.SYSTEM, ttl);
              LeasingBucketStore b = new LeasingBucketStore(g2, k -> true, MicrosClock.SYSTEM, ttl)) {
             AsyncWindow.Result[] results = new AsyncWindow.Result[2];

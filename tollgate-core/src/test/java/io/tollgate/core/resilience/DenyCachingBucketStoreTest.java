@@ -6,6 +6,7 @@ import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.store.CountingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ class DenyCachingBucketStoreTest {
 
     private final AtomicLong clock = new AtomicLong(1_000 * SECOND);
     private final InMemoryBucketStore backing = new InMemoryBucketStore(clock::get, 10_000_000);
-    private final CountingStore counting = new CountingStore(backing);
+    private final CountingBucketStore counting = new CountingBucketStore(backing);
     private final DenyCachingBucketStore cache = new DenyCachingBucketStore(counting, clock::get, 1_000);
 
     private Decision ask(DenyCachingBucketStore store, String key, BucketSpec spec, long cost) {

@@ -1,22 +1,25 @@
-package io.tollgate.core.resilience;
+package io.tollgate.core.store;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
-import io.tollgate.core.store.BucketStore;
-import io.tollgate.core.store.StoreUnavailableException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Passes everything to a real store and counts the {@code tryConsume} calls that reach it. */
-final class CountingStore implements BucketStore {
+/**
+ * Test support, shared through the core test-jar: passes every call to a real store and counts the
+ * {@code tryConsume} calls that reach it and the tokens it granted. {@link #down} makes every call fail as if the
+ * store were unreachable.
+ */
+public class CountingBucketStore implements BucketStore {
 
     private final BucketStore delegate;
-    final AtomicInteger calls = new AtomicInteger();
-    /** When set, every call fails as if the store were unreachable. */
-    volatile boolean down;
+    public final AtomicInteger calls = new AtomicInteger();
+    public final AtomicLong granted = new AtomicLong();
+    public volatile boolean down;
 
-    CountingStore(BucketStore delegate) {
+    public CountingBucketStore(BucketStore delegate) {
         this.delegate = delegate;
     }
 
@@ -26,7 +29,12 @@ final class CountingStore implements BucketStore {
         if (down) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("connection refused"));
         }
-        return delegate.tryConsume(bucketKey, spec, cost);
+        return delegate.tryConsume(bucketKey, spec, cost).thenApply(d -> {
+            if (d.allowed()) {
+                granted.addAndGet(cost);
+            }
+            return d;
+        });
     }
 
     @Override
