@@ -1,10 +1,9 @@
 package io.tollgate.server.config;
 
+import io.tollgate.core.identity.CidrRange;
 import io.tollgate.core.rules.FailurePolicy;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +34,6 @@ public final class ServerSettings {
             "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD", "REDIS_REQUIRED_AT_STARTUP", "TRUSTED_PROXIES", "LOG_FORMAT",
             "MASK_CLIENT_KEYS", "FAILURE_POLICY", "EXPECTED_INSTANCES");
 
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:\\[\\]-]+");
 
     private final DotenvFile file;
@@ -210,36 +208,14 @@ public final class ServerSettings {
         return out;
     }
 
+    /** The same parser the starter uses for {@code tollgate.trusted-proxies}: literals only, never a DNS lookup. */
     static boolean validCidr(String cidr) {
-        int slash = cidr.indexOf('/');
-        String addr = slash < 0 ? cidr : cidr.substring(0, slash);
-        boolean v4 = IPV4.matcher(addr).matches();
-        boolean v6 = addr.indexOf(':') >= 0 && addr.matches("[0-9A-Fa-f:.]+");
-        if (!v4 && !v6) {
-            return false; // never resolve names: a proxy list is addresses only
-        }
-        if (v4) {
-            for (String octet : addr.split("\\.")) {
-                if (Integer.parseInt(octet) > 255) {
-                    return false;
-                }
-            }
-        } else {
-            try {
-                InetAddress.getByName(addr); // a literal containing ':' is parsed, never looked up
-            } catch (UnknownHostException e) {
-                return false;
-            }
-        }
-        if (slash < 0) {
+        try {
+            CidrRange.parse(cidr);
             return true;
-        }
-        String bits = cidr.substring(slash + 1);
-        if (!bits.matches("\\d{1,3}")) {
+        } catch (IllegalArgumentException e) {
             return false;
         }
-        int prefix = Integer.parseInt(bits);
-        return prefix <= (v4 ? 32 : 128);
     }
 
     private static String blankToNull(String s) {
