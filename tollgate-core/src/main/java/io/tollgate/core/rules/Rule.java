@@ -28,6 +28,7 @@ public final class Rule {
     private final RuleMode mode;
     private final FailurePolicy failurePolicy;
     private final boolean lease;
+    private final int hash;
 
     private Rule(Builder b) {
         this.name = b.name;
@@ -40,6 +41,8 @@ public final class Rule {
         this.mode = b.mode;
         this.failurePolicy = b.failurePolicy;
         this.lease = b.lease;
+        // cached: the local failure policy looks rules up by value on the request path
+        this.hash = Objects.hash(name, paths, methods, keySource, cost, spec, mode, failurePolicy, lease);
     }
 
     public static Builder builder(String name) {
@@ -119,7 +122,7 @@ public final class Rule {
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, paths, methods, keySource, cost, spec, mode, failurePolicy, lease);
+        return hash;
     }
 
     @Override

@@ -78,21 +78,6 @@ public final class RuleSet {
         return false;
     }
 
-    /** A copy with more exempt paths (for example the application's health and metrics paths). */
-    public RuleSet withExemptPaths(List<PathPattern> more) {
-        List<PathPattern> all = new ArrayList<>(exemptPaths);
-        for (PathPattern p : more) {
-            if (!all.contains(p)) {
-                all.add(p);
-            }
-        }
-        List<Rule> rules = new ArrayList<>(ordered);
-        if (defaultRule != null) {
-            rules.add(defaultRule);
-        }
-        return new RuleSet(rules, all);
-    }
-
     /** All rules, in matching order ({@code default} last). */
     public List<Rule> rules() {
         return all;
