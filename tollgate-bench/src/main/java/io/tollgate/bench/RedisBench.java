@@ -69,7 +69,7 @@ final class RedisBench implements AutoCloseable {
                 .ioThreadPoolSize(ioThreads)
                 .computationThreadPoolSize(ioThreads)
                 // the flush consolidation Tollgate's own resources use; shared, so Bucket4j and the ceiling get it too
-                .nettyCustomizer(RedisBucketStore.FLUSH_CONSOLIDATION)
+                .nettyCustomizer(RedisBucketStore.NETTY_CUSTOMIZER)
                 .build();
         this.settings = RedisConnectionSettings
                 .fromHostPort(redis.host(), redis.port(), 0, null, null, false)

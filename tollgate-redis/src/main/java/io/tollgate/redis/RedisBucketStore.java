@@ -11,21 +11,21 @@ import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.BaseRedisAsyncCommands;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
-import io.netty.channel.Channel;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
-import io.netty.util.Timeout;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.store.BucketStore;
@@ -49,10 +49,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Buckets in Redis (standalone, Sentinel or Cluster), decided by one atomic Lua script per call.
  *
- * <p>One shared Lettuce connection serves every caller; Lettuce pipelines concurrent commands on it. Calls never block:
- * each returned stage completes within the configured timeout, normally with the decision, otherwise exceptionally
- * with {@link StoreTimeoutException} (no answer in time) or {@link StoreUnavailableException} (not connected, Redis
- * error). Stages may complete on a Redis I/O thread, so callbacks must not block.
+ * <p>One shared Lettuce connection serves every caller; Lettuce pipelines concurrent commands on it. Calls never block.
+ * Each returned stage completes normally with the decision, or exceptionally with
+ * <ul>
+ *   <li>{@link StoreTimeoutException} when Redis sent nothing for the {@code timeout} after the command was written
+ *       (a silent Redis: frozen, partitioned, hung);</li>
+ *   <li>{@link StoreUnavailableException} when not connected or Redis answered with an error;</li>
+ *   <li>{@link io.tollgate.core.store.StoreOverloadedException} when Redis kept answering but this call still had no
+ *       reply after the {@code overloadTimeout}: the delay is a queue, in this process or in Redis, not a failure.</li>
+ * </ul>
+ * Time spent in this process (a cold JIT, a GC pause, a saturated event loop, a reply waiting to be read) never turns
+ * into a {@link StoreTimeoutException}; see {@link ReplyDeadline}. Stages may complete on a Redis I/O thread, so
+ * callbacks must not block.
  *
  * <p>The script is invoked by EVALSHA; if Redis lost it (SCRIPT FLUSH, restart, failover) the call is retried once with
  * EVAL, which also reloads it, so callers never see {@code NOSCRIPT}. Each bucket is one hash
@@ -84,18 +92,14 @@ public final class RedisBucketStore implements BucketStore {
     private static final long TIMER_TICK_MILLIS = 5;
 
     /**
-     * Coalesces the socket flushes of commands written in the same event-loop turn into one write. Lettuce flushes
-     * every command on its own; with many requests in flight on the one shared connection that is a system call per
-     * decision, and system calls, not Redis, become the limit. Used for the resources this store creates; pass it to
-     * {@code DefaultClientResources.builder().nettyCustomizer(...)} when you supply your own.
+     * Install on your own {@code ClientResources} ({@code DefaultClientResources.builder().nettyCustomizer(...)}) when
+     * you pass them to {@link #connect(RedisConnectionSettings, ClientResources, LongSupplier)}; the resources this store
+     * creates have it. It adds {@link ReplyWatch}: flush consolidation (Lettuce flushes every command on its own, and
+     * with many requests in flight on the one shared connection system calls, not Redis, become the limit) and the
+     * read/write stamps that let the store tell a silent Redis from a busy process (see {@link ReplyDeadline}).
+     * Without it a call fails after the timeout however busy this process is.
      */
-    public static final NettyCustomizer FLUSH_CONSOLIDATION = new NettyCustomizer() {
-        @Override
-        public void afterChannelInitialized(Channel channel) {
-            channel.pipeline().addFirst(new FlushConsolidationHandler(
-                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        }
-    };
+    public static final NettyCustomizer NETTY_CUSTOMIZER = new ReplyWatch();
 
     static {
         for (int i = 0; i < SMALL_COSTS.length; i++) {
@@ -104,11 +108,9 @@ public final class RedisBucketStore implements BucketStore {
     }
 
     private final StatefulConnection<String, String> connection;
-    private final BaseRedisAsyncCommands<String, String> base;
-    private final RedisScriptingAsyncCommands<String, String> scripting;
     private final RedisConnectionSettings settings;
     private final String keyPrefix;
-    private final long timeoutNanos;
+    private final ReplyDeadline deadline;
     private final LongSupplier nowOverrideMicros;
     private final AutoCloseable ownedResources;
     private final HashedWheelTimer timer;
@@ -123,24 +125,20 @@ public final class RedisBucketStore implements BucketStore {
      */
     public RedisBucketStore(StatefulRedisConnection<String, String> connection, RedisConnectionSettings settings,
             LongSupplier nowOverrideMicros) {
-        this(connection, connection.async(), connection.async(), settings, nowOverrideMicros, null);
+        this(connection, settings, nowOverrideMicros, null);
     }
 
     /** A store on a Cluster connection; otherwise as {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, LongSupplier)}. */
     public RedisBucketStore(StatefulRedisClusterConnection<String, String> connection, RedisConnectionSettings settings,
             LongSupplier nowOverrideMicros) {
-        this(connection, connection.async(), connection.async(), settings, nowOverrideMicros, null);
+        this(connection, settings, nowOverrideMicros, null);
     }
 
-    private RedisBucketStore(StatefulConnection<String, String> connection, BaseRedisAsyncCommands<String, String> base,
-            RedisScriptingAsyncCommands<String, String> scripting, RedisConnectionSettings settings,
+    private RedisBucketStore(StatefulConnection<String, String> connection, RedisConnectionSettings settings,
             LongSupplier nowOverrideMicros, AutoCloseable ownedResources) {
         this.connection = connection;
-        this.base = base;
-        this.scripting = scripting;
         this.settings = settings;
         this.keyPrefix = settings.keyPrefix();
-        this.timeoutNanos = settings.timeout().toNanos();
         this.nowOverrideMicros = nowOverrideMicros;
         this.ownedResources = ownedResources;
         // One daemon thread fires per-call timeouts. A hashed wheel (5 ms ticks) rather than a
@@ -151,6 +149,14 @@ public final class RedisBucketStore implements BucketStore {
             t.setDaemon(true);
             return t;
         }, TIMER_TICK_MILLIS, TimeUnit.MILLISECONDS, 512);
+        boolean watched = connection.getResources() != null
+                && connection.getResources().nettyCustomizer() == NETTY_CUSTOMIZER;
+        if (!watched) {
+            log.warn("The Lettuce client resources of {} lack RedisBucketStore.NETTY_CUSTOMIZER: a call will fail after"
+                    + " {} ms even when only this process is slow", settings.describeNodes(), settings.timeout().toMillis());
+        }
+        this.deadline = new ReplyDeadline(timer, settings.timeout().toNanos(), settings.overloadTimeout().toNanos(),
+                watched, this::describe);
     }
 
     /** Connects with new client resources, which {@link #close()} shuts down. Blocks while connecting (startup only). */
@@ -177,14 +183,15 @@ public final class RedisBucketStore implements BucketStore {
         // restarted server or a promoted Sentinel replica is picked up within about a second.
         ClientResources res = resources != null ? resources : DefaultClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
-                .nettyCustomizer(FLUSH_CONSOLIDATION)
+                .nettyCustomizer(NETTY_CUSTOMIZER)
                 .build();
         boolean ownResources = resources == null;
         SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).keepAlive(true).build();
         SslOptions ssl = sslOptions(settings);
-        // Lettuce's own command timeout is only a backstop that clears commands stuck on a hung server; the
-        // per-call timeout is enforced by the store.
-        TimeoutOptions timeouts = TimeoutOptions.enabled(settings.timeout().multipliedBy(2).plusMillis(100));
+        // Lettuce's own command timeout is only a backstop that clears commands stuck on a hung server; the store
+        // enforces its own deadlines (ReplyDeadline), which may let a call wait up to the overload timeout.
+        TimeoutOptions timeouts = TimeoutOptions.enabled(settings.overloadTimeout().plus(settings.timeout())
+                .plusSeconds(1));
         List<RedisURI> uris = settings.toRedisUris();
         AutoCloseable[] client = new AutoCloseable[1];
         try {
@@ -203,7 +210,7 @@ public final class RedisBucketStore implements BucketStore {
                         .sslOptions(ssl)
                         .build());
                 StatefulRedisClusterConnection<String, String> c = cc.connect(StringCodec.UTF8);
-                return new RedisBucketStore(c, c.async(), c.async(), settings, nowOverrideMicros,
+                return new RedisBucketStore(c, settings, nowOverrideMicros,
                         owned(cc::shutdown, ownResources ? res : null));
             }
             RedisClient rc = RedisClient.create(res);
@@ -218,7 +225,7 @@ public final class RedisBucketStore implements BucketStore {
             // Sentinel: every (re)connect asks the sentinels for the current master, so after a failover the
             // auto-reconnect lands on the promoted replica.
             StatefulRedisConnection<String, String> c = rc.connect(StringCodec.UTF8, uris.get(0));
-            return new RedisBucketStore(c, c.async(), c.async(), settings, nowOverrideMicros,
+            return new RedisBucketStore(c, settings, nowOverrideMicros,
                     owned(rc::shutdown, ownResources ? res : null));
         } catch (RuntimeException e) {
             closeQuietly(client[0]);
@@ -263,31 +270,49 @@ public final class RedisBucketStore implements BucketStore {
         argv[1] = cost < SMALL_COSTS.length ? SMALL_COSTS[(int) cost] : Long.toString(cost);
 
         CompletableFuture<Decision> out = new CompletableFuture<>();
-        armTimeout(out, "decide");
-        try {
-            CompletableFuture<List<Object>> evalsha = scripting.<List<Object>>evalsha(BucketScript.SHA1,
-                    ScriptOutputType.MULTI, keys, argv).toCompletableFuture();
-            evalsha.whenComplete((result, error) -> {
-                if (error == null) {
-                    complete(out, spec, cost, result);
-                } else if (isNoScript(error)) {
-                    // Redis lost the script (flush, restart, failover): EVAL runs and caches it on the key's node.
-                    scripting.<List<Object>>eval(BucketScript.TEXT, ScriptOutputType.MULTI, keys, argv)
-                            .whenComplete((r2, e2) -> {
-                                if (e2 == null) {
-                                    complete(out, spec, cost, r2);
-                                } else {
-                                    out.completeExceptionally(failure(e2));
-                                }
-                            });
-                } else {
-                    out.completeExceptionally(failure(error));
-                }
-            });
-        } catch (RuntimeException e) {
-            out.completeExceptionally(failure(e));
+        if (closed.get()) {
+            out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
+            return out;
         }
+        ReplyDeadline.Call call = deadline.start(out, "decide");
+        StampedCommand<List<Object>> evalsha = script(CommandType.EVALSHA, BucketScript.SHA1, keys, argv);
+        call.command = evalsha;
+        dispatch(evalsha).whenComplete((result, error) -> {
+            if (error == null) {
+                complete(out, spec, cost, result);
+            } else if (isNoScript(error)) {
+                // Redis lost the script (flush, restart, failover): EVAL runs and caches it on the key's node.
+                StampedCommand<List<Object>> eval = script(CommandType.EVAL, BucketScript.TEXT, keys, argv);
+                call.command = eval;
+                dispatch(eval).whenComplete((r2, e2) -> {
+                    if (e2 == null) {
+                        complete(out, spec, cost, r2);
+                    } else {
+                        out.completeExceptionally(failure(e2));
+                    }
+                });
+            } else {
+                out.completeExceptionally(failure(error));
+            }
+        });
         return out;
+    }
+
+    private static StampedCommand<List<Object>> script(CommandType type, String scriptOrSha, String[] keys,
+            String[] argv) {
+        CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(scriptOrSha).add(keys.length)
+                .addKeys(keys).addValues(argv);
+        return new StampedCommand<>(new Command<>(type, new NestedMultiOutput<>(StringCodec.UTF8), args));
+    }
+
+    /** Hands the command to Lettuce; a dispatch that throws completes the command instead. */
+    private <T> StampedCommand<T> dispatch(StampedCommand<T> command) {
+        try {
+            connection.dispatch(command);
+        } catch (RuntimeException e) {
+            command.completeExceptionally(e);
+        }
+        return command;
     }
 
     private static void complete(CompletableFuture<Decision> out, BucketSpec spec, long cost, List<Object> r) {
@@ -310,37 +335,22 @@ public final class RedisBucketStore implements BucketStore {
     @Override
     public CompletionStage<Void> ping() {
         CompletableFuture<Void> out = new CompletableFuture<>();
-        armTimeout(out, "ping");
-        try {
-            base.ping().whenComplete((pong, error) -> {
-                if (error == null) {
-                    out.complete(null);
-                } else {
-                    out.completeExceptionally(failure(error));
-                }
-            });
-        } catch (RuntimeException e) {
-            out.completeExceptionally(failure(e));
-        }
-        return out;
-    }
-
-    /** Fails {@code out} with a {@link StoreTimeoutException} unless it completes within the timeout. */
-    private void armTimeout(CompletableFuture<?> out, String what) {
         if (closed.get()) {
             out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
-            return;
+            return out;
         }
-        Timeout t;
-        try {
-            t = timer.newTimeout(x -> out.completeExceptionally(new StoreTimeoutException("redis " + what
-                    + " got no answer within " + settings.timeout().toMillis() + " ms from " + describe(), null)),
-                    timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (RuntimeException e) { // closed concurrently
-            out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
-            return;
-        }
-        out.whenComplete((r, e) -> t.cancel());
+        ReplyDeadline.Call call = deadline.start(out, "ping");
+        StampedCommand<String> ping = new StampedCommand<>(new Command<>(CommandType.PING,
+                new StatusOutput<>(StringCodec.UTF8)));
+        call.command = ping;
+        dispatch(ping).whenComplete((pong, error) -> {
+            if (error == null) {
+                out.complete(null);
+            } else {
+                out.completeExceptionally(failure(error));
+            }
+        });
+        return out;
     }
 
     private static boolean isNoScript(Throwable error) {

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *       seed nodes, the rest of the topology is discovered. No database (cluster has only db 0).
  *       {@code rediss-cluster://} for TLS.</li>
  * </ul>
- * A query string may set {@code timeout}, {@code connectTimeout} (e.g. {@code 250ms}, {@code 2s}, or plain
+ * A query string may set {@code timeout}, {@code connectTimeout}, {@code overloadTimeout} (e.g. {@code 250ms},
+ * {@code 2s}, or plain
  * milliseconds), {@code prefix}, {@code trustedCertificate} (path of a PEM file with the CA or self-signed server
  * certificate to trust over TLS; see {@link #withTrustedCertificate}), and {@code verifyPeer=false} (TLS without
  * certificate checks, for tests only).
@@ -40,6 +41,11 @@ public final class RedisConnectionSettings {
 
     /** Default time budget of one store call. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(100);
+    /**
+     * Default bound on how long a call may wait while Redis keeps answering other calls (a queue in this process or in
+     * Redis) before it is shed.
+     */
+    public static final Duration DEFAULT_OVERLOAD_TIMEOUT = Duration.ofSeconds(2);
     /** Default time budget of establishing a connection. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Default prefix of every key the store writes. */
@@ -73,12 +79,13 @@ public final class RedisConnectionSettings {
     private final String sentinelMasterId;
     private final Duration timeout;
     private final Duration connectTimeout;
+    private final Duration overloadTimeout;
     private final String keyPrefix;
     private final Path trustedCertificate;
 
     private RedisConnectionSettings(Mode mode, List<HostAndPort> hosts, int database, String username, String password,
             boolean tls, boolean verifyPeer, String sentinelMasterId, Duration timeout, Duration connectTimeout,
-            String keyPrefix, Path trustedCertificate) {
+            Duration overloadTimeout, String keyPrefix, Path trustedCertificate) {
         this.mode = mode;
         this.hosts = List.copyOf(hosts);
         this.database = database;
@@ -89,6 +96,11 @@ public final class RedisConnectionSettings {
         this.sentinelMasterId = sentinelMasterId;
         this.timeout = positive("timeout", timeout);
         this.connectTimeout = positive("connectTimeout", connectTimeout);
+        this.overloadTimeout = positive("overloadTimeout", overloadTimeout);
+        if (this.overloadTimeout.compareTo(this.timeout) < 0) {
+            throw new IllegalArgumentException("overloadTimeout (" + overloadTimeout.toMillis()
+                    + " ms) must be at least the timeout (" + timeout.toMillis() + " ms)");
+        }
         if (keyPrefix == null || !PREFIX.matcher(keyPrefix).matches()) {
             throw new IllegalArgumentException("key prefix must be 1-64 characters of [A-Za-z0-9._:-|], got \""
                     + keyPrefix + "\"");
@@ -115,7 +127,8 @@ public final class RedisConnectionSettings {
         }
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         return new RedisConnectionSettings(Mode.STANDALONE, List.of(new HostAndPort(h, port)), db, username, password,
-                tls, true, null, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX, null);
+                tls, true, null, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_OVERLOAD_TIMEOUT, DEFAULT_KEY_PREFIX,
+                null);
     }
 
     /**
@@ -217,6 +230,7 @@ public final class RedisConnectionSettings {
         }
         Duration timeout = DEFAULT_TIMEOUT;
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        Duration overloadTimeout = null;
         String prefix = DEFAULT_KEY_PREFIX;
         boolean verifyPeer = true;
         Path trusted = null;
@@ -228,38 +242,56 @@ public final class RedisConnectionSettings {
                 switch (k) {
                     case "timeout" -> timeout = parseDuration(v, shown);
                     case "connectTimeout" -> connectTimeout = parseDuration(v, shown);
+                    case "overloadTimeout" -> overloadTimeout = parseDuration(v, shown);
                     case "prefix" -> prefix = v;
                     case "verifyPeer" -> verifyPeer = !"false".equalsIgnoreCase(v);
                     case "trustedCertificate" -> trusted = v.isEmpty() ? null : Path.of(v);
                     default -> throw bad(shown, "unknown option \"" + k + "\"; known: timeout, connectTimeout,"
-                            + " prefix, verifyPeer, trustedCertificate");
+                            + " overloadTimeout, prefix, verifyPeer, trustedCertificate");
                 }
             }
         }
+        if (overloadTimeout == null) {
+            overloadTimeout = timeout.compareTo(DEFAULT_OVERLOAD_TIMEOUT) > 0 ? timeout : DEFAULT_OVERLOAD_TIMEOUT;
+        }
         try {
             return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer, fragment,
-                    timeout, connectTimeout, prefix, trusted);
+                    timeout, connectTimeout, overloadTimeout, prefix, trusted);
         } catch (IllegalArgumentException e) {
             throw bad(shown, e.getMessage());
         }
     }
 
-    /** A copy with another per-call time budget. */
+    /**
+     * A copy with another silence budget: how long Redis may stay silent, after a command was written, before the call
+     * counts as a Redis failure. The overload timeout is raised to it if it was smaller.
+     */
     public RedisConnectionSettings withTimeout(Duration timeout) {
+        Duration overload = timeout != null && timeout.compareTo(overloadTimeout) > 0 ? timeout : overloadTimeout;
         return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, keyPrefix, trustedCertificate);
+                sentinelMasterId, timeout, connectTimeout, overload, keyPrefix, trustedCertificate);
+    }
+
+    /**
+     * A copy with another overload budget: the longest a call may wait in total while Redis keeps answering (so the
+     * delay is a queue, in this process or in Redis, not a failure); then it fails with
+     * {@link io.tollgate.core.store.StoreOverloadedException}. At least the timeout.
+     */
+    public RedisConnectionSettings withOverloadTimeout(Duration overloadTimeout) {
+        return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
+                sentinelMasterId, timeout, connectTimeout, overloadTimeout, keyPrefix, trustedCertificate);
     }
 
     /** A copy with another connect time budget. */
     public RedisConnectionSettings withConnectTimeout(Duration connectTimeout) {
         return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, keyPrefix, trustedCertificate);
+                sentinelMasterId, timeout, connectTimeout, overloadTimeout, keyPrefix, trustedCertificate);
     }
 
     /** A copy with another key prefix (1-64 characters of {@code [A-Za-z0-9._:-|]}). */
     public RedisConnectionSettings withKeyPrefix(String keyPrefix) {
         return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, keyPrefix, trustedCertificate);
+                sentinelMasterId, timeout, connectTimeout, overloadTimeout, keyPrefix, trustedCertificate);
     }
 
     /**
@@ -269,7 +301,7 @@ public final class RedisConnectionSettings {
      */
     public RedisConnectionSettings withTrustedCertificate(Path pemFile) {
         return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, keyPrefix, pemFile);
+                sentinelMasterId, timeout, connectTimeout, overloadTimeout, keyPrefix, pemFile);
     }
 
     /** The PEM file of trusted certificates for TLS, or null for the JVM's default trust store. */
@@ -318,6 +350,11 @@ public final class RedisConnectionSettings {
 
     public Duration connectTimeout() {
         return connectTimeout;
+    }
+
+    /** See {@link #withOverloadTimeout}. */
+    public Duration overloadTimeout() {
+        return overloadTimeout;
     }
 
     public String keyPrefix() {
@@ -418,7 +455,8 @@ public final class RedisConnectionSettings {
     public String toString() {
         return "RedisConnectionSettings{" + describeNodes() + (username != null ? ", user=" + username : "")
                 + (password != null ? ", password=***" : "") + ", timeout=" + timeout.toMillis() + "ms"
-                + ", connectTimeout=" + connectTimeout.toMillis() + "ms, keyPrefix=" + keyPrefix
+                + ", connectTimeout=" + connectTimeout.toMillis() + "ms, overloadTimeout=" + overloadTimeout.toMillis()
+                + "ms, keyPrefix=" + keyPrefix
                 + (trustedCertificate != null ? ", trustedCertificate=" + trustedCertificate : "") + '}';
     }
 

@@ -1,0 +1,169 @@
+package io.tollgate.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.bucket.Limit;
+import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.store.StoreOverloadedException;
+import io.tollgate.core.store.StoreTimeoutException;
+import io.tollgate.redis.testing.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store's deadline measures Redis, not this process: a blocked event loop or a reply waiting to be read never
+ * fails a call, a frozen Redis does within the timeout, and a long queue in front of a live Redis is shed as overload.
+ */
+class RedisReplyDeadlineTest {
+
+    private static final BucketSpec SPEC = BucketSpec.of(Limit.of(1_000_000, 1_000, RefillPeriod.SECOND));
+    private static final Duration TIMEOUT = Duration.ofMillis(50);
+    private static final String PADDING = "x".repeat(20_000);
+
+    @Test
+    void aBlockedEventLoopIsNotARedisFailure() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+             RedisBucketStore store = RedisBucketStore.connect(redis.settings().withTimeout(TIMEOUT)
+                     .withOverloadTimeout(Duration.ofSeconds(10)))) {
+            EventExecutor loop = ioLoop(store);
+            for (int round = 0; round < 3; round++) {
+                List<CompletableFuture<Decision>> calls = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    calls.add(store.tryConsume("busy-" + i, SPEC, 1).toCompletableFuture());
+                }
+                // The writes are queued on the loop before this task, so Redis answers while the loop sleeps: the
+                // replies wait in the socket for 6 timeouts, and the timer fires for every call meanwhile.
+                loop.execute(() -> sleep(300));
+                for (CompletableFuture<Decision> c : calls) {
+                    assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
+                }
+            }
+            // The same from inside a completion callback: a slow caller on the I/O thread (as a web filter that does
+            // its work on the thread that completes the stage) delays the replies behind it, not Redis.
+            List<CompletableFuture<Decision>> calls = new ArrayList<>();
+            CompletableFuture<Decision> first = store.tryConsume("slow-callback", SPEC, 1).toCompletableFuture();
+            CompletableFuture<Void> slow = first.thenAccept(d -> sleep(300));
+            for (int i = 0; i < 200; i++) {
+                calls.add(store.tryConsume("behind-" + i, SPEC, 1).toCompletableFuture());
+            }
+            slow.orTimeout(10, TimeUnit.SECONDS).join();
+            for (CompletableFuture<Decision> c : calls) {
+                assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aFrozenRedisFailsCallsWithinTheTimeout() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+             RedisBucketStore store = RedisBucketStore.connect(redis.settings().withTimeout(TIMEOUT))) {
+            store.tryConsume("warm", SPEC, 1).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+            redis.pause();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    long start = System.nanoTime();
+                    Throwable t = failure(store.tryConsume("frozen-" + i, SPEC, 1).toCompletableFuture());
+                    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    assertThat(t).isInstanceOf(StoreTimeoutException.class).hasMessageContaining("sent nothing for");
+                    assertThat(ms).as("failed after the silence budget, not much later").isBetween(TIMEOUT.toMillis(),
+                            TIMEOUT.toMillis() + 1_000);
+                }
+            } finally {
+                redis.resume();
+            }
+            assertThat(store.tryConsume("thawed", SPEC, 1).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
+                    .join().allowed()).isTrue();
+        }
+    }
+
+    @Test
+    void aLongQueueInFrontOfALiveRedisIsShedAsOverload() throws Exception {
+        // Each busy script keeps Redis working for ~20 ms and then answers, so replies keep arriving more often than the
+        // 50 ms silence budget, while the decision queued behind 40 of them waits ~800 ms: longer than the overload
+        // budget of 300 ms. Each script carries 20 kB of padding: Redis reads at most 16 kB of a client's pipeline
+        // per turn and replies at the end of the turn, so without it Redis would run all 40 before sending any reply.
+        ClientResources resources = DefaultClientResources.builder()
+                .nettyCustomizer(RedisBucketStore.NETTY_CUSTOMIZER).build();
+        try (RedisServer redis = RedisServer.start()) {
+            RedisClient client = RedisClient.create(resources);
+            try (StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, redis.uri());
+                 RedisBucketStore store = new RedisBucketStore(connection, redis.settings().withTimeout(TIMEOUT)
+                         .withOverloadTimeout(Duration.ofMillis(300)), null)) {
+                long spin = calibrateSpin(connection);
+                List<CompletableFuture<Object>> busy = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    busy.add(connection.async().<Object>eval("local i = 0 while i < tonumber(ARGV[1]) do i = i + 1 end"
+                            + " return 1", ScriptOutputType.INTEGER, new String[0], Long.toString(spin), PADDING)
+                            .toCompletableFuture());
+                }
+                long start = System.nanoTime();
+                Throwable t = failure(store.tryConsume("queued", SPEC, 1).toCompletableFuture());
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertThat(t).as("shed as overload after %d ms", ms).isInstanceOf(StoreOverloadedException.class)
+                        .hasMessageContaining("kept answering");
+                assertThat(ms).isBetween(300L, 2_000L);
+                CompletableFuture.allOf(busy.toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
+            } finally {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                resources.shutdown(0, 2, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A loop count that keeps this Redis busy for about 20 ms. */
+    private static long calibrateSpin(StatefulRedisConnection<String, String> connection) {
+        long n = 100_000;
+        while (true) {
+            long start = System.nanoTime();
+            connection.sync().eval("local i = 0 while i < tonumber(ARGV[1]) do i = i + 1 end return 1",
+                    ScriptOutputType.INTEGER, new String[0], Long.toString(n));
+            long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+            if (micros >= 5_000 || n > 1_000_000_000L) {
+                return Math.max(1, n * 20_000 / Math.max(micros, 1));
+            }
+            n *= 4;
+        }
+    }
+
+    /** The event loop that runs this store's Redis channel, learned from a completion callback. */
+    private static EventExecutor ioLoop(RedisBucketStore store) {
+        AtomicReference<EventExecutor> loop = new AtomicReference<>();
+        store.tryConsume("loop", SPEC, 1).thenRun(() -> loop.set(ThreadExecutorMap.currentExecutor()))
+                .toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+        assertThat(loop.get()).as("completions run on the channel's event loop").isNotNull();
+        return loop.get();
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        try {
+            f.orTimeout(10, TimeUnit.SECONDS).join();
+        } catch (CompletionException e) {
+            return e.getCause();
+        }
+        throw new AssertionError("the call succeeded");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
