@@ -13,6 +13,12 @@ final class RedisSettings {
     static void checkTimeouts(TollgateProperties.Redis r) {
         positive("tollgate.redis.timeout", r.getTimeout());
         positive("tollgate.redis.connect-timeout", r.getConnectTimeout());
+        positive("tollgate.redis.overload-timeout", r.getOverloadTimeout());
+        if (r.getOverloadTimeout().compareTo(r.getTimeout()) < 0) {
+            throw new TollgateConfigurationException("tollgate.redis.overload-timeout",
+                    r.getOverloadTimeout().toString(), "must be at least tollgate.redis.timeout ("
+                    + r.getTimeout().toMillis() + " ms)");
+        }
     }
 
     static RedisConnectionSettings from(TollgateProperties.Redis r) {
@@ -36,7 +42,8 @@ final class RedisSettings {
             }
         }
         try {
-            return s.withTimeout(r.getTimeout()).withConnectTimeout(r.getConnectTimeout()).withKeyPrefix(r.getKeyPrefix());
+            return s.withTimeout(r.getTimeout()).withOverloadTimeout(r.getOverloadTimeout())
+                    .withConnectTimeout(r.getConnectTimeout()).withKeyPrefix(r.getKeyPrefix());
         } catch (IllegalArgumentException e) {
             throw new TollgateConfigurationException("tollgate.redis.key-prefix", r.getKeyPrefix(), e.getMessage(), e);
         }

@@ -251,10 +251,11 @@ public class TollgateAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "tollgateHealthIndicator")
         TollgateHealthIndicator tollgateHealthIndicator(BucketStore store, TollgateProperties props) {
-            Duration t = props.getRedis().getTimeout();
-            Duration budget = t == null ? Duration.ofSeconds(1) : t.multipliedBy(5);
-            return new TollgateHealthIndicator(store, budget.compareTo(Duration.ofMillis(500)) < 0
-                    ? Duration.ofMillis(500) : budget);
+            // The store answers a ping within the overload timeout (a queue) plus the silence budget (a silent Redis).
+            TollgateProperties.Redis r = props.getRedis();
+            Duration budget = r.getTimeout() == null || r.getOverloadTimeout() == null ? Duration.ofSeconds(3)
+                    : r.getOverloadTimeout().plus(r.getTimeout()).plusMillis(250);
+            return new TollgateHealthIndicator(store, budget);
         }
     }
 
@@ -280,9 +281,10 @@ public class TollgateAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "tollgateServletFilter")
         FilterRegistrationBean<TollgateServletFilter> tollgateServletFilter(RequestGate gate, TollgateProperties props) {
-            Duration t = props.getRedis().getTimeout() == null ? Duration.ofMillis(100) : props.getRedis().getTimeout();
-            // a backstop only: the store enforces its own timeout; this bounds the wait if that ever fails to fire
-            Duration maxWait = t.multipliedBy(3).plusMillis(250);
+            TollgateProperties.Redis r = props.getRedis();
+            // A backstop only: the store answers within the overload timeout (plus the silence budget when Redis stops
+            // answering at the end of it); this bounds the wait if that ever fails to fire.
+            Duration maxWait = r.getOverloadTimeout().plus(r.getTimeout()).plusMillis(250);
             FilterRegistrationBean<TollgateServletFilter> reg =
                     new FilterRegistrationBean<>(new TollgateServletFilter(gate, maxWait));
             reg.setName("tollgateServletFilter");

@@ -225,8 +225,18 @@ public class TollgateProperties {
         /** Whether to connect with TLS (host/port form; URLs use rediss://). */
         private boolean ssl = false;
 
-        /** Time budget for one rate-limit call; past it the failure policy decides. */
+        /**
+         * How long Redis may stay silent after a rate-limit command was written to it before the call counts as a
+         * Redis failure (the breaker counts it and the failure policy decides). Time spent waiting in this process
+         * does not count.
+         */
         private Duration timeout = Duration.ofMillis(100);
+
+        /**
+         * Longest a rate-limit call may wait in total while Redis keeps answering (a queue in this process or in
+         * Redis); past it the request is shed with 503. Never triggers the failure policy.
+         */
+        private Duration overloadTimeout = Duration.ofSeconds(2);
 
         /** Time allowed to establish a connection. */
         private Duration connectTimeout = Duration.ofSeconds(2);
@@ -306,6 +316,14 @@ public class TollgateProperties {
 
         public Duration getConnectTimeout() {
             return connectTimeout;
+        }
+
+        public Duration getOverloadTimeout() {
+            return overloadTimeout;
+        }
+
+        public void setOverloadTimeout(Duration overloadTimeout) {
+            this.overloadTimeout = overloadTimeout;
         }
 
         public void setConnectTimeout(Duration connectTimeout) {

@@ -33,7 +33,10 @@ public final class TollgateHealthIndicator implements HealthIndicator {
             b = Health.down().withDetail("error", "no answer within " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            b = Health.down().withDetail("error", cause.getClass().getSimpleName());
+            // Redis answered other calls meanwhile: the store is up, this process (or Redis) is just queueing.
+            b = cause instanceof io.tollgate.core.store.StoreOverloadedException
+                    ? Health.up().withDetail("overloaded", cause.getMessage())
+                    : Health.down().withDetail("error", cause.getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             b = Health.down().withDetail("error", "interrupted");

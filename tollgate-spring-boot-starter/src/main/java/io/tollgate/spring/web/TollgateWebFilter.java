@@ -50,7 +50,7 @@ public class TollgateWebFilter implements WebFilter, Ordered {
         if (rule == null) {
             return chain.filter(exchange);
         }
-        return Mono.fromCompletionStage(() -> gate.check(rule, new View(request)))
+        return Mono.fromCompletionStage(() -> CallerEventLoop.resumeOnCaller(gate.check(rule, new View(request))))
                 .flatMap(verdict -> respond(exchange, chain, verdict));
     }
 
