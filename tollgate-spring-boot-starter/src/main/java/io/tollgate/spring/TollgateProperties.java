@@ -66,7 +66,11 @@ public class TollgateProperties {
     /** Which rate-limit response headers are sent. */
     private final Headers headers = new Headers();
 
-    /** What a request gets when the store cannot decide in time: fail-open, fail-closed or local. */
+    /**
+     * What a request gets when the store cannot decide in time: fail-open (the default: allowed, but each client at
+     * most its own limit per instance, from a local bucket seeded with the store's last levels), fail-open-unbounded
+     * (allow everything), fail-closed (503) or local (a local bucket with the limits divided by expected-instances).
+     */
     private FailurePolicy failurePolicy = FailurePolicy.FAIL_OPEN;
 
     /** How many instances share the limits; the local failure policy divides limits by this. */

@@ -24,6 +24,8 @@ import java.util.List;
  *
  * <p>Always: {@code Retry-After} (whole seconds, rounded up, capped at {@value #MAX_RETRY_AFTER_SECONDS}) when the
  * request is rejected, and {@code X-RateLimit-Degraded: <policy>} when the store failed and a failure policy decided.
+ * A local decision under {@code fail-open} or {@code local} reports the local bucket's figures. A shed request (store
+ * overloaded) has no bucket decision and is not degraded: it gets {@code Retry-After: 1} only.
  */
 public final class RateLimitHeaders {
 

@@ -9,7 +9,12 @@ public enum Outcome {
     /** The store denied it but the rule is in shadow mode: let through, counted and reported. */
     SHADOW_DENIED("shadow_denied"),
     /** The store could not decide; the failure policy decided instead. */
-    ERROR("error");
+    ERROR("error"),
+    /**
+     * The store is healthy but this decision queued past its overload budget: rejected with 503 and a short
+     * Retry-After. No failure policy applies (it could admit requests for free while the store is merely busy).
+     */
+    SHED("shed");
 
     private final String tag;
 

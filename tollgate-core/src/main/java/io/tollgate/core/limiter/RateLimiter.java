@@ -7,9 +7,8 @@ import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleMode;
 import io.tollgate.core.store.BucketStore;
-import io.tollgate.core.store.InMemoryBucketStore;
-import io.tollgate.core.store.MicrosClock;
 import io.tollgate.core.store.StoreException;
+import io.tollgate.core.store.StoreOverloadedException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -29,9 +28,12 @@ import org.slf4j.LoggerFactory;
  * into a response.
  *
  * <p>Never blocks. When the store fails (timeout, connection loss, open circuit), the rule's {@link FailurePolicy}
- * (or the default) decides: {@code fail-open} allows, {@code fail-closed} rejects with 503, {@code local} asks an
- * in-memory bucket whose capacity and rate are divided by the expected number of instances. Such fallbacks are logged
- * at most once per interval.
+ * (or the default) decides: {@code fail-open} decides with a local bucket holding the rule's full limit, seeded from
+ * the store's last levels for that bucket ({@link FallbackBuckets}), so no client gets past its own limit in this
+ * instance; {@code fail-open-unbounded} allows everything; {@code fail-closed} rejects with 503; {@code local} asks a
+ * local bucket whose capacity and rate are divided by the expected number of instances. A store that answers but is
+ * overloaded ({@link StoreOverloadedException}) is no failure: the request is {@link Outcome#SHED shed} with 503 and
+ * no policy applies. Fallbacks and sheds are logged at most once per interval each.
  */
 public final class RateLimiter implements AutoCloseable {
 
@@ -41,8 +43,9 @@ public final class RateLimiter implements AutoCloseable {
     private final FailurePolicy defaultPolicy;
     private final int expectedInstances;
     private final LimiterListener listener;
-    private final InMemoryBucketStore localStore;
+    private final FallbackBuckets fallbackBuckets;
     private final ThrottledLog fallbackLog;
+    private final ThrottledLog shedLog;
     private final ConcurrentHashMap<Rule, BucketSpec> localSpecs = new ConcurrentHashMap<>();
 
     /**
@@ -50,10 +53,19 @@ public final class RateLimiter implements AutoCloseable {
      * @param defaultPolicy     failure policy for rules that name none
      * @param expectedInstances how many instances share the limits; scales the {@code local} fallback
      * @param listener          receives every verdict (metrics, denial logs)
-     * @param fallbackLogEvery  at most one fallback log line per this interval
+     * @param fallbackLogEvery  at most one fallback log line (and one shedding line) per this interval
      */
     public RateLimiter(BucketStore store, FailurePolicy defaultPolicy, int expectedInstances, LimiterListener listener,
                        Duration fallbackLogEvery) {
+        this(store, defaultPolicy, expectedInstances, listener, fallbackLogEvery, new FallbackBuckets());
+    }
+
+    /**
+     * As above, with the local buckets the {@code fail-open} and {@code local} policies decide with (and their clock).
+     * The limiter owns them from here on: it feeds them every store answer and clears them on {@link #close()}.
+     */
+    public RateLimiter(BucketStore store, FailurePolicy defaultPolicy, int expectedInstances, LimiterListener listener,
+                       Duration fallbackLogEvery, FallbackBuckets fallbackBuckets) {
         if (expectedInstances < 1) {
             throw new IllegalArgumentException("expected instances must be at least 1, got " + expectedInstances);
         }
@@ -61,8 +73,9 @@ public final class RateLimiter implements AutoCloseable {
         this.defaultPolicy = Objects.requireNonNull(defaultPolicy, "defaultPolicy");
         this.expectedInstances = expectedInstances;
         this.listener = listener == null ? LimiterListener.NONE : listener;
-        this.localStore = new InMemoryBucketStore();
+        this.fallbackBuckets = Objects.requireNonNull(fallbackBuckets, "fallbackBuckets");
         this.fallbackLog = new ThrottledLog(fallbackLogEvery);
+        this.shedLog = new ThrottledLog(fallbackLogEvery);
     }
 
     public RateLimiter(BucketStore store) {
@@ -86,8 +99,18 @@ public final class RateLimiter implements AutoCloseable {
         }
         return stage.handle((decision, error) -> {
             long nanos = System.nanoTime() - start;
-            Verdict v = error == null ? fromDecision(rule, clientKey, decision, nanos)
-                    : fallback(rule, clientKey, bucketKey, unwrap(error), nanos);
+            Verdict v;
+            if (error == null) {
+                if (seedsFromStore(policyOf(rule))) {
+                    fallbackBuckets.remember(bucketKey, decision);
+                }
+                v = fromDecision(rule, clientKey, decision, nanos);
+            } else {
+                Throwable cause = unwrap(error);
+                StoreOverloadedException overload = overloadIn(cause);
+                v = overload != null ? shed(rule, clientKey, overload, nanos)
+                        : fallback(rule, clientKey, bucketKey, cause, nanos);
+            }
             listener.onVerdict(v);
             return v;
         });
@@ -99,19 +122,51 @@ public final class RateLimiter implements AutoCloseable {
         return new Verdict(rule, clientKey, outcome, d, null, nanos);
     }
 
+    private FailurePolicy policyOf(Rule rule) {
+        return rule.failurePolicy() != null ? rule.failurePolicy() : defaultPolicy;
+    }
+
+    /**
+     * Whether the policy's local bucket can start from the store's levels: only when it uses the rule's own spec.
+     * Remembering for the other policies would cost a map put per decision for nothing.
+     */
+    private boolean seedsFromStore(FailurePolicy policy) {
+        return policy == FailurePolicy.FAIL_OPEN || (policy == FailurePolicy.LOCAL && expectedInstances == 1);
+    }
+
     private Verdict fallback(Rule rule, String clientKey, String bucketKey, Throwable error, long nanos) {
-        FailurePolicy policy = rule.failurePolicy() != null ? rule.failurePolicy() : defaultPolicy;
+        FailurePolicy policy = policyOf(rule);
         fallbackLog.event(suppressed -> log.warn("Rate-limit store failed ({}); applying {} for rule \"{}\"{}",
                 describe(error), policy.label(), rule.name(),
                 suppressed > 0 ? " (" + suppressed + " more fallbacks since the last message)" : ""));
-        Decision local = null;
-        if (policy == FailurePolicy.LOCAL) {
-            local = localStore.decide(bucketKey, localSpec(rule), rule.cost(), MicrosClock.SYSTEM.nowMicros());
-            if (!local.allowed() && rule.mode() == RuleMode.SHADOW) {
-                return new Verdict(rule, clientKey, Outcome.ERROR, null, FailurePolicy.FAIL_OPEN, nanos);
+        // A local denial under a shadow rule is let through by Verdict.permitted(), like a store denial.
+        Decision local = switch (policy) {
+            case FAIL_OPEN -> fallbackBuckets.decide(bucketKey, rule.spec(), rule.cost());
+            case LOCAL -> fallbackBuckets.decide(bucketKey, localSpec(rule), rule.cost());
+            case FAIL_OPEN_UNBOUNDED, FAIL_CLOSED -> null;
+        };
+        return new Verdict(rule, clientKey, Outcome.ERROR, local, policy, nanos);
+    }
+
+    private Verdict shed(Rule rule, String clientKey, StoreOverloadedException error, long nanos) {
+        shedLog.event(suppressed -> log.warn("Shedding: store overloaded ({}); rejecting with 503 under rule \"{}\"{}",
+                error.getMessage(), rule.name(),
+                suppressed > 0 ? " (" + suppressed + " more shed since the last message)" : ""));
+        return new Verdict(rule, clientKey, Outcome.SHED, null, null, nanos);
+    }
+
+    /**
+     * The overload anywhere in the failure's cause chain, or {@code null}: a wrapper does not turn an overload into a
+     * store failure. The depth is bounded against cause cycles.
+     */
+    private static StoreOverloadedException overloadIn(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (t instanceof StoreOverloadedException overload) {
+                return overload;
             }
         }
-        return new Verdict(rule, clientKey, Outcome.ERROR, local, policy, nanos);
+        return null;
     }
 
     private static String describe(Throwable error) {
@@ -120,7 +175,9 @@ public final class RateLimiter implements AutoCloseable {
 
     /**
      * The spec a {@code local} fallback uses: capacity and rate divided by the expected instance count. The capacity
-     * never drops below the rule's cost, so a request the real limit could allow stays possible.
+     * never drops below the rule's cost, so a request the real limit could allow stays possible. With more than one
+     * instance this is another spec than the store's, so its local bucket starts full (store levels of a different
+     * spec cannot seed it) and keeps its own levels from one outage to the next.
      */
     BucketSpec localSpec(Rule rule) {
         if (expectedInstances == 1) {
@@ -160,8 +217,13 @@ public final class RateLimiter implements AutoCloseable {
         return defaultPolicy;
     }
 
+    /** The local buckets of the {@code fail-open} and {@code local} policies. */
+    public FallbackBuckets fallbackBuckets() {
+        return fallbackBuckets;
+    }
+
     @Override
     public void close() {
-        localStore.close();
+        fallbackBuckets.clear();
     }
 }

@@ -77,4 +77,20 @@ class RateLimitHeadersTest {
         Map<String, String> m = map(new RateLimitHeaders(), new Verdict(DEFAULT, "k", Outcome.DENIED, d, null, 0));
         assertThat(m).containsEntry("Retry-After", Long.toString(RateLimitHeaders.MAX_RETRY_AFTER_SECONDS));
     }
+
+    @Test
+    void aLocalDenialUnderBoundedFailOpenIsDegradedWithTheLocalFigures() {
+        Decision d = Decision.of(DEFAULT_SPEC, 1, false, new long[] {units(0)}, 0);
+        Verdict v = new Verdict(DEFAULT, "k", Outcome.ERROR, d, FailurePolicy.FAIL_OPEN, 0);
+        assertThat(v.rejectionStatus()).isEqualTo(429);
+        assertThat(map(new RateLimitHeaders(), v)).containsEntry("RateLimit", "\"default\";r=0;t=4")
+                .containsEntry("X-RateLimit-Remaining", "0").containsEntry("Retry-After", "1")
+                .containsEntry("X-RateLimit-Degraded", "fail-open");
+    }
+
+    @Test
+    void aShedRequestGetsOnlyRetryAfter() {
+        Verdict shed = new Verdict(DEFAULT, "k", Outcome.SHED, null, null, 0);
+        assertThat(map(new RateLimitHeaders(), shed)).containsExactly(Map.entry("Retry-After", "1"));
+    }
 }

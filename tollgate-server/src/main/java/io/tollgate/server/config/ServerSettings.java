@@ -125,7 +125,7 @@ public final class ServerSettings {
             try {
                 p.put("tollgate.failure-policy", FailurePolicy.parse(policy).label());
             } catch (IllegalArgumentException e) {
-                throw invalid("FAILURE_POLICY", policy, "one of fail-open, fail-closed or local");
+                throw invalid("FAILURE_POLICY", policy, "one of fail-open (the default: open, but each client held to its own limit per instance), fail-open-unbounded, fail-closed or local");
             }
         }
         String instances = value("EXPECTED_INSTANCES");

@@ -38,7 +38,7 @@ class BadEnvironmentTableTest {
                 Arguments.of("TRUSTED_PROXIES=fd00::/129", List.of("TRUSTED_PROXIES", "fd00::/129")),
                 Arguments.of("TRUSTED_PROXIES=10.0.0.0/8;10.1.0.0/16", List.of("TRUSTED_PROXIES", "10.0.0.0/8;10.1.0.0/16")),
                 Arguments.of("LOG_FORMAT=xml", List.of("LOG_FORMAT", "\"xml\"")),
-                Arguments.of("FAILURE_POLICY=maybe", List.of("FAILURE_POLICY", "\"maybe\"", "fail-open, fail-closed or local")),
+                Arguments.of("FAILURE_POLICY=maybe", List.of("FAILURE_POLICY", "\"maybe\"", "fail-open (the default", "fail-open-unbounded, fail-closed or local")),
                 Arguments.of("EXPECTED_INSTANCES=0", List.of("EXPECTED_INSTANCES", "\"0\"")),
                 Arguments.of("EXPECTED_INSTANCES=many", List.of("EXPECTED_INSTANCES", "\"many\"")),
                 Arguments.of("REDIS_REQUIRED_AT_STARTUP=perhaps", List.of("REDIS_REQUIRED_AT_STARTUP", "true or false")),

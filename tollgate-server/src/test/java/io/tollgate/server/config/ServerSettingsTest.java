@@ -64,6 +64,15 @@ class ServerSettingsTest {
     }
 
     @Test
+    void everyFailurePolicyIsAccepted() {
+        for (String policy : List.of("fail-open", "fail-open-unbounded", "fail-closed", "local")) {
+            assertThat(resolve(Map.of(), "FAILURE_POLICY=" + policy)).containsEntry("tollgate.failure-policy", policy);
+        }
+        assertThat(resolve(Map.of(), "FAILURE_POLICY=FAIL_OPEN_UNBOUNDED"))
+                .containsEntry("tollgate.failure-policy", "fail-open-unbounded");
+    }
+
+    @Test
     void otherBadValuesAreNamed() {
         assertThatThrownBy(() -> resolve(Map.of(), "REDIS_PORT=0")).hasMessageStartingWith("REDIS_PORT (from /app/.env line 1) is \"0\"");
         assertThatThrownBy(() -> resolve(Map.of(), "REDIS_DB=-1")).hasMessageStartingWith("REDIS_DB (from /app/.env line 1) is \"-1\"");
@@ -72,7 +81,7 @@ class ServerSettingsTest {
                 .hasMessageStartingWith("TRUSTED_PROXIES (from /app/.env line 1) is \"10.0.0.0/8,10.0.0.300/24\"")
                 .hasMessageContaining("\"10.0.0.300/24\" is not one");
         assertThatThrownBy(() -> resolve(Map.of(), "LOG_FORMAT=xml")).hasMessageContaining("LOG_FORMAT (from /app/.env line 1) is \"xml\"");
-        assertThatThrownBy(() -> resolve(Map.of(), "FAILURE_POLICY=maybe")).hasMessageContaining("fail-open, fail-closed or local");
+        assertThatThrownBy(() -> resolve(Map.of(), "FAILURE_POLICY=maybe")).hasMessageContaining("fail-open-unbounded, fail-closed or local");
         assertThatThrownBy(() -> resolve(Map.of(), "EXPECTED_INSTANCES=0")).hasMessageContaining("EXPECTED_INSTANCES");
         assertThatThrownBy(() -> resolve(Map.of(), "REDIS_REQUIRED_AT_STARTUP=perhaps")).hasMessageContaining("true or false");
     }

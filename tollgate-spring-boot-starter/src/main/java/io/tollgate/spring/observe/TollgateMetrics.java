@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * Micrometer metrics for every verdict:
  * <ul>
  *   <li>{@code tollgate.decisions} (counter), tags {@code rule}, {@code outcome} (allowed, denied, shadow_denied,
- *       error) and {@code policy} ({@code none}, or the failure policy applied on error);</li>
+ *       error, shed) and {@code policy} ({@code none}, or the failure policy applied on error: fail-open,
+ *       fail-open-unbounded, fail-closed, local). {@code shed} (store overloaded, answered 503) always has
+ *       {@code policy=none}: no failure policy applies to it;</li>
  *   <li>{@code tollgate.store.latency} (timer), tag {@code store} ({@code memory} or {@code redis}): time waiting for
  *       the store.</li>
  * </ul>

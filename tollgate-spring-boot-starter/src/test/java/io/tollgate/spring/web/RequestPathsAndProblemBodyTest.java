@@ -3,6 +3,7 @@ package io.tollgate.spring.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.limiter.Outcome;
@@ -35,5 +36,27 @@ class RequestPathsAndProblemBodyTest {
                 + "\"title\":\"Service Unavailable\",\"status\":503,"
                 + "\"detail\":\"The rate limiter cannot decide right now; retry in 1 s\","
                 + "\"rule\":\"api\",\"retry_after\":1}");
+    }
+
+    @Test
+    void shedProblemBody() {
+        Rule rule = Rule.builder("api").spec(BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND))).build();
+        Verdict v = new Verdict(rule, "k", Outcome.SHED, null, null, 0);
+        String body = new String(ProblemBody.json(v), StandardCharsets.UTF_8);
+        assertThat(body).isEqualTo("{\"type\":\"https://tollgate.dev/problems/limiter-overloaded\","
+                + "\"title\":\"Service Overloaded\",\"status\":503,"
+                + "\"detail\":\"The rate limiter is overloaded; retry in 1 s\","
+                + "\"rule\":\"api\",\"retry_after\":1}");
+    }
+
+    @Test
+    void aLocalDenialUnderFailOpenIsAnOrdinary429Body() {
+        BucketSpec spec = BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND));
+        Rule rule = Rule.builder("api").spec(spec).build();
+        Decision d = Decision.of(spec, 1, false, new long[] {0}, 0);
+        Verdict v = new Verdict(rule, "k", Outcome.ERROR, d, FailurePolicy.FAIL_OPEN, 0);
+        assertThat(new String(ProblemBody.json(v), StandardCharsets.UTF_8))
+                .startsWith("{\"type\":\"https://tollgate.dev/problems/rate-limited\",\"title\":\"Too Many Requests\","
+                        + "\"status\":429,");
     }
 }
