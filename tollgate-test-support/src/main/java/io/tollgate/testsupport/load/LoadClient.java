@@ -35,6 +35,7 @@ public final class LoadClient {
     private LoadClient() {
     }
 
+    /** Runs the load described by {@code args} and exits with the status described above. */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }

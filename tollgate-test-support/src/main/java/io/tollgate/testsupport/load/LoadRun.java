@@ -46,6 +46,7 @@ final class LoadRun {
 
     private long connects;
     private long connectFailures;
+    private long unsolicited;
     private long closesAsked;
     private long idleCloses;
 
@@ -86,6 +87,7 @@ final class LoadRun {
                     nextPhase++;
                 }
                 if (!issuing && inFlight == 0) {
+                    checkAccounts();
                     return;
                 }
                 if (now >= nextScanNanos) {
@@ -104,6 +106,15 @@ final class LoadRun {
                 c.closeSocket();
             }
             selector.close();
+        }
+    }
+
+    /** A sample per request written and per connection event, or the run's numbers cannot be trusted. */
+    private void checkAccounts() {
+        long expected = issued + connectFailures + unsolicited;
+        if (log.size() != expected) {
+            throw new IllegalStateException("bookkeeping error: " + log.size() + " samples for " + issued
+                    + " requests, " + connectFailures + " failed connects and " + unsolicited + " unsolicited");
         }
     }
 
@@ -387,6 +398,7 @@ final class LoadRun {
 
     /** Bytes nobody asked for: not a request's outcome, but recorded so that nothing is hidden. */
     private void unsolicited(Connection c, long now, int bytes, String when) {
+        unsolicited++;
         log.failed(c.id, now, now, Sample.CONNECTION_ERROR,
                 "unsolicited: " + bytes + " bytes from the server " + when + "; connection closed");
         c.closeSocket(); // the stream is out of step with the requests; the slot's next request gets a new socket

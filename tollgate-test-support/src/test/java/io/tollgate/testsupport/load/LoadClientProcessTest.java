@@ -146,6 +146,25 @@ class LoadClientProcessTest {
     }
 
     @Test
+    void bytesAfterACompleteResponseAreRecordedNotHidden() throws Exception {
+        try (ScriptedHttpServer server = new ScriptedHttpServer(n -> n % 10 == 0 ? Action.EXTRA_BYTES : Action.ANSWER);
+                LoadClientProcess load = LoadClientProcess.start(workDir, List.of(
+                        "--targets", url(server.port()), "--phase", "5:500ms"))) {
+            load.awaitStart(START);
+            Result result = load.await(RUN);
+
+            assertThat(server.count(Action.EXTRA_BYTES)).isPositive();
+            assertThat(result.lost()).hasSize((int) server.count(Action.EXTRA_BYTES)).allSatisfy(s -> {
+                assertThat(s.status()).isEqualTo(Sample.CONNECTION_ERROR);
+                assertThat(s.error()).isEqualTo("unsolicited: 5 bytes from the server after a complete response;"
+                        + " connection closed");
+            });
+            assertThat(Result.statusCounts(result.samples())).containsEntry(200,
+                    server.count(Action.ANSWER) + server.count(Action.EXTRA_BYTES));
+        }
+    }
+
+    @Test
     void phasesOpenAndCloseConnectionsAtTheirBoundaries() throws Exception {
         try (TrivialHttpServer server = new TrivialHttpServer(0); LoadClientProcess load =
                 LoadClientProcess.start(workDir, List.of("--targets", url(server.port()),

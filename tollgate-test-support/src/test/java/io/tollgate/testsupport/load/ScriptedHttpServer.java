@@ -38,7 +38,9 @@ final class ScriptedHttpServer implements AutoCloseable {
         /** 200 with keep-alive, then close the connection without having said so. */
         ANSWER_THEN_CLOSE_IDLE,
         /** 200 chunked in three chunks, with a {@code Retry-After} trailer. */
-        CHUNKED_WITH_TRAILER
+        CHUNKED_WITH_TRAILER,
+        /** 200 with Content-Length, and 5 bytes more than it says, in one write. */
+        EXTRA_BYTES
     }
 
     private static final String BODY = "0123456789".repeat(10);
@@ -124,6 +126,7 @@ final class ScriptedHttpServer implements AutoCloseable {
                     case CHUNKED_WITH_TRAILER -> write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
                             + "Trailer: Retry-After\r\n\r\n5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\n"
                             + "Retry-After: 7\r\n\r\n");
+                    case EXTRA_BYTES -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + BODY + "extra");
                 }
             }
         } catch (IOException e) {
