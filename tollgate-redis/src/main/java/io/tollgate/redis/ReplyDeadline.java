@@ -65,7 +65,6 @@ final class ReplyDeadline {
         final long startNanos = System.nanoTime();
         volatile StampedCommand<?> command;
         volatile Timeout pending;
-        volatile long postedNanos, firstJudgeNanos;
 
         Call(CompletableFuture<?> out, String what) {
             this.out = out;
@@ -117,8 +116,7 @@ final class ReplyDeadline {
             return;
         }
         try {
-            long posted = System.nanoTime();
-            ch.eventLoop().execute(() -> { call.postedNanos = posted; call.firstJudgeNanos = System.nanoTime(); judge(call, c, ch, false); });
+            ch.eventLoop().execute(() -> judge(call, c, ch, false));
         } catch (RejectedExecutionException e) {
             call.out.completeExceptionally(new StoreUnavailableException("redis connection is closing"));
         }
@@ -147,16 +145,9 @@ final class ReplyDeadline {
                 }
                 return;
             }
-            StoreTimeoutException dbg = new StoreTimeoutException("redis " + call.what + ": " + target.get()
+            call.out.completeExceptionally(new StoreTimeoutException("redis " + call.what + ": " + target.get()
                     + " sent nothing for " + silent / 1_000_000 + " ms while it owed a reply (timeout "
-                    + timeoutNanos / 1_000_000 + " ms) DEBUG loopDelay=" + (call.firstJudgeNanos - call.postedNanos) / 1000
-                    + "us sinceWrite=" + (now - c.writtenNanos()) / 1000 + "us sinceRead=" + (reads == null ? -1 : (now - reads.lastReadNanos()) / 1000)
-                    + "us sinceStart=" + (now - call.startNanos) / 1000 + "us writable=" + ch.isWritable() + " pending="
-                    + (ch.eventLoop() instanceof io.netty.util.concurrent.SingleThreadEventExecutor se ? se.pendingTasks() : -1)
-                    + " confirmDelay=" + (now - call.firstJudgeNanos) / 1000 + "us sinceFlush=" + (now - reads.lastFlushNanos) / 1000
-                    + "us outbound=" + (ch.unsafe().outboundBuffer() == null ? -1 : ch.unsafe().outboundBuffer().totalPendingWriteBytes()), null);
-            System.err.println(dbg.getMessage());
-            call.out.completeExceptionally(dbg);
+                    + timeoutNanos / 1_000_000 + " ms)", null));
             return;
         }
         if (left <= 0) {

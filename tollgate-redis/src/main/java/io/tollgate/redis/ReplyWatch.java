@@ -32,7 +32,6 @@ final class ReplyWatch implements NettyCustomizer {
     /** Time of the last read on one channel. Written by its event loop only. */
     static final class ReadClock {
         private volatile long lastReadNanos;
-        volatile long lastFlushNanos;
 
         ReadClock(long nanos) {
             this.lastReadNanos = nanos;
@@ -59,7 +58,7 @@ final class ReplyWatch implements NettyCustomizer {
     }
 
     /** Head of the pipeline: every inbound buffer is proof that Redis is talking. */
-    private static final class ReadStamp extends ChannelDuplexHandler {
+    private static final class ReadStamp extends ChannelInboundHandlerAdapter {
         private final ReadClock clock;
 
         ReadStamp(ReadClock clock) {
@@ -70,12 +69,6 @@ final class ReplyWatch implements NettyCustomizer {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             clock.lastReadNanos = System.nanoTime();
             ctx.fireChannelRead(msg);
-        }
-
-        @Override
-        public void flush(ChannelHandlerContext ctx) {
-            clock.lastFlushNanos = System.nanoTime();
-            ctx.flush();
         }
     }
 

@@ -33,6 +33,11 @@ final class ChildJvm {
             this.log = log;
         }
 
+        /** The child's process id. */
+        long pid() {
+            return process.pid();
+        }
+
         /** Waits for "Netty started on port N" and returns N; fails with the output if the child dies or is too slow. */
         int awaitPort(long timeoutSeconds) throws IOException, InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
@@ -76,11 +81,18 @@ final class ChildJvm {
         }
     }
 
-    /** Starts the server and returns at once. */
+    /** Starts the server and returns at once (quick-start JVM: C1 only, small heap). */
     static Running start(Path workingDir, Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                TollgateServer.class.getName()));
+        return start(workingDir, env, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args);
+    }
+
+    /** Starts the server with the given JVM options (for example none: the JVM's defaults, as in production). */
+    static Running start(Path workingDir, Map<String, String> env, List<String> jvmOptions, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), TollgateServer.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true);
         Path log = Files.createTempFile(workingDir, "child", ".log");
