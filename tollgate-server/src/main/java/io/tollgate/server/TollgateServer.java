@@ -9,7 +9,9 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 /**
  * A small WebFlux service protected by Tollgate: {@code /} and {@code /special_path} are rate limited,
  * {@code /health} and {@code /metrics} are exempt. Configured by {@code .env}, the environment and
- * {@code rate_limits.json}, like the service it replaces.
+ * {@code rate_limits.json}, like the service it replaces. Non-canonical request paths ({@code /health/../x},
+ * {@code /health;a=b}, {@code %2F}, ...) get a 404 after the limiter has counted them; see
+ * {@link io.tollgate.server.web.CanonicalPathFilter}.
  */
 @SpringBootApplication
 public class TollgateServer {
