@@ -13,12 +13,24 @@ final class RedisSettings {
     static void checkTimeouts(TollgateProperties.Redis r) {
         positive("tollgate.redis.timeout", r.getTimeout());
         positive("tollgate.redis.connect-timeout", r.getConnectTimeout());
+        if (r.getOverloadTimeout() == null) {
+            return;
+        }
         positive("tollgate.redis.overload-timeout", r.getOverloadTimeout());
         if (r.getOverloadTimeout().compareTo(r.getTimeout()) < 0) {
             throw new TollgateConfigurationException("tollgate.redis.overload-timeout",
                     r.getOverloadTimeout().toString(), "must be at least tollgate.redis.timeout ("
                     + r.getTimeout().toMillis() + " ms)");
         }
+    }
+
+    /** The overload timeout in force: the property, else 2 s or the timeout if that is longer. */
+    static Duration overloadTimeout(TollgateProperties.Redis r) {
+        if (r.getOverloadTimeout() != null) {
+            return r.getOverloadTimeout();
+        }
+        Duration fallback = RedisConnectionSettings.DEFAULT_OVERLOAD_TIMEOUT;
+        return r.getTimeout() != null && r.getTimeout().compareTo(fallback) > 0 ? r.getTimeout() : fallback;
     }
 
     static RedisConnectionSettings from(TollgateProperties.Redis r) {
@@ -42,7 +54,7 @@ final class RedisSettings {
             }
         }
         try {
-            return s.withTimeout(r.getTimeout()).withOverloadTimeout(r.getOverloadTimeout())
+            return s.withTimeout(r.getTimeout()).withOverloadTimeout(overloadTimeout(r))
                     .withConnectTimeout(r.getConnectTimeout()).withKeyPrefix(r.getKeyPrefix());
         } catch (IllegalArgumentException e) {
             throw new TollgateConfigurationException("tollgate.redis.key-prefix", r.getKeyPrefix(), e.getMessage(), e);

@@ -253,8 +253,8 @@ public class TollgateAutoConfiguration {
         TollgateHealthIndicator tollgateHealthIndicator(BucketStore store, TollgateProperties props) {
             // The store answers a ping within the overload timeout (a queue) plus the silence budget (a silent Redis).
             TollgateProperties.Redis r = props.getRedis();
-            Duration budget = r.getTimeout() == null || r.getOverloadTimeout() == null ? Duration.ofSeconds(3)
-                    : r.getOverloadTimeout().plus(r.getTimeout()).plusMillis(250);
+            Duration budget = r.getTimeout() == null ? Duration.ofSeconds(3)
+                    : RedisSettings.overloadTimeout(r).plus(r.getTimeout()).plusMillis(250);
             return new TollgateHealthIndicator(store, budget);
         }
     }
@@ -284,7 +284,7 @@ public class TollgateAutoConfiguration {
             TollgateProperties.Redis r = props.getRedis();
             // A backstop only: the store answers within the overload timeout (plus the silence budget when Redis stops
             // answering at the end of it); this bounds the wait if that ever fails to fire.
-            Duration maxWait = r.getOverloadTimeout().plus(r.getTimeout()).plusMillis(250);
+            Duration maxWait = RedisSettings.overloadTimeout(r).plus(r.getTimeout()).plusMillis(250);
             FilterRegistrationBean<TollgateServletFilter> reg =
                     new FilterRegistrationBean<>(new TollgateServletFilter(gate, maxWait));
             reg.setName("tollgateServletFilter");

@@ -238,9 +238,10 @@ public class TollgateProperties {
 
         /**
          * Longest a rate-limit call may wait in total while Redis keeps answering (a queue in this process or in
-         * Redis); past it the request is shed with 503. Never triggers the failure policy.
+         * Redis); past it the request is shed with 503. Never triggers the failure policy. Default 2s, or the timeout if
+         * that is longer.
          */
-        private Duration overloadTimeout = Duration.ofSeconds(2);
+        private Duration overloadTimeout;
 
         /** Time allowed to establish a connection. */
         private Duration connectTimeout = Duration.ofSeconds(2);

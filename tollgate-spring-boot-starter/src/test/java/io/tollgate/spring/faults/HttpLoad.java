@@ -4,62 +4,57 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tollgate.spring.redisapp.RedisTestApplication;
+import io.tollgate.testsupport.load.LoadClientProcess;
+import io.tollgate.testsupport.load.Sample;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntFunction;
-import java.util.function.LongPredicate;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.HttpProtocol;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.ConnectionProvider;
 
 /**
- * Shared pieces of the HTTP fault and load tests: a real WebFlux app on a random port, a bounded closed-loop load
- * generator on Reactor Netty's client (HTTP/1.1, one pooled connection per concurrent slot), samples with exact
- * start/end times, and metric look-ups.
+ * Shared pieces of the HTTP fault and load tests: a real WebFlux app on a random port, the load client in a process of
+ * its own ({@link LoadClientProcess}: closed loops over HTTP/1.1 keep-alive connections, every request accounted
+ * for), and metric look-ups.
+ *
+ * <p>The load client runs outside this JVM on purpose. An in-JVM Reactor Netty client shared the app's CPU and event
+ * loop threads, and what looked like a lost request could not be told apart from a client fault.
  */
-final class HttpLoad implements AutoCloseable {
+final class HttpLoad {
 
     static final String DEGRADED = "X-RateLimit-Degraded";
 
-    /** One HTTP exchange as the client saw it; {@code status} is -1 when the client got no response. */
-    record Sample(int slot, int identity, long startNanos, long endNanos, int status, String degraded,
-                  String retryAfter, String error) {
+    /**
+     * Client-side bound on one exchange: far above every latency asserted here, so a request that gets no answer
+     * shows up as a lost sample instead of hanging the test.
+     */
+    static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
 
-        long latencyMillis() {
-            return TimeUnit.NANOSECONDS.toMillis(endNanos - startNanos);
-        }
-
-        boolean ok() {
-            return status == 200;
-        }
+    private HttpLoad() {
     }
 
     /**
-     * Client-side bound on one exchange: far above every latency asserted here, so a request that times out shows up
-     * as status -1 instead of hanging the test.
+     * Starts the load client: {@code connections} closed loops without think time unless {@code think} says
+     * otherwise, connection {@code c} as identity {@code identityOffset + c % identities} against target
+     * {@code (c / identities) % targets}, for {@code duration}.
      */
-    static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(5);
+    static LoadClientProcess start(Path dir, List<String> urls, int connections, int identities, int identityOffset,
+            Duration duration, Duration think) {
+        return LoadClientProcess.start(dir, List.of("--targets", String.join(",", urls),
+                "--identities", Integer.toString(identities), "--identity-offset", Integer.toString(identityOffset),
+                "--phase", connections + ":" + duration.toMillis() + "ms", "--think", Long.toString(think.toMillis()),
+                "--timeout", RESPONSE_TIMEOUT.toMillis() + "ms", "--out", "samples-" + System.nanoTime() + ".txt"));
+    }
 
-    private final ConnectionProvider provider;
-    private final HttpClient client;
-
-    /** @param maxConnections per app: at least the number of concurrent slots aimed at one app */
-    HttpLoad(int maxConnections) {
-        provider = ConnectionProvider.builder("tollgate-load").maxConnections(maxConnections)
-                .pendingAcquireMaxCount(-1).pendingAcquireTimeout(Duration.ofSeconds(30)).build();
-        // A response timeout well above any bound asserted here: a stuck request shows up as status -1, not a hang.
-        client = HttpClient.create(provider).protocol(HttpProtocol.HTTP11).responseTimeout(RESPONSE_TIMEOUT);
+    /** The q-quantile (0 < q ≤ 1) of the latencies in ms, nearest rank; -1 for no samples. */
+    static long percentile(List<Sample> samples, double q) {
+        return samples.isEmpty() ? -1 : (long) LoadClientProcess.Result.percentileMillis(samples, q);
     }
 
     /** Boots the test app (WebFlux, random port) with the given {@code key=value} properties added to a few defaults. */
@@ -158,80 +153,9 @@ final class HttpLoad implements AutoCloseable {
         return c == null ? 0 : c.count();
     }
 
-    /** A running load; {@link #await} returns its samples. */
-    static final class Run {
-        final long startNanos = System.nanoTime();
-        final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
-        final AtomicLong issued = new AtomicLong();
-        private volatile boolean stopped;
-        private CompletableFuture<Void> done;
-
-        /** Lets every loop finish its current request and end. */
-        void stop() {
-            stopped = true;
-        }
-
-        List<Sample> await(Duration bound) throws Exception {
-            done.get(bound.toMillis(), TimeUnit.MILLISECONDS);
-            return new ArrayList<>(samples);
-        }
-
-        /** Samples so far (the load keeps running). */
-        List<Sample> snapshot() {
-            return new ArrayList<>(samples);
-        }
-    }
-
-    /**
-     * Starts {@code slots} closed loops: each sends GET {@code url(slot)} with {@code X-Forwarded-For:
-     * identity(slot, n)}, waits for the answer, pauses {@code think}, and repeats while the run is younger than
-     * {@code duration} and fewer than {@code maxRequests} requests were issued in total.
-     *
-     * @param identity  maps (slot, request number of the run) to an identity index; the XFF value is derived from it
-     */
-    Run start(int slots, IntFunction<String> url, IdentityChooser identity, Duration duration, long maxRequests,
-              Duration think) {
-        Run run = new Run();
-        long deadline = run.startNanos + duration.toNanos();
-        LongPredicate more = n -> !run.stopped && System.nanoTime() < deadline && n < maxRequests;
-        run.done = Flux.range(0, slots)
-                .flatMap(slot -> Mono.defer(() -> one(run, slot, url.apply(slot), identity.choose(slot,
-                                run.issued.getAndIncrement())))
-                        .then(think.isZero() ? Mono.empty() : Mono.delay(think).then())
-                        .repeat(() -> more.test(run.issued.get())), slots)
-                .then().toFuture();
-        return run;
-    }
-
-    @FunctionalInterface
-    interface IdentityChooser {
-        int choose(int slot, long requestNumber);
-    }
-
     /** The XFF value for an identity index: a distinct IPv4 address in 10.0.0.0/8. */
     static String xff(int identity) {
         return "10." + ((identity >> 16) & 0xff) + "." + ((identity >> 8) & 0xff) + "." + (identity & 0xff);
-    }
-
-    private Mono<Void> one(Run run, int slot, String url, int identity) {
-        long start = System.nanoTime();
-        return client.headers(h -> h.set("X-Forwarded-For", xff(identity))).get().uri(url)
-                .responseSingle((resp, body) -> body.asString().defaultIfEmpty("").map(b -> new Sample(slot, identity,
-                        start, System.nanoTime(), resp.status().code(), resp.responseHeaders().get(DEGRADED),
-                        resp.responseHeaders().get("Retry-After"), null)))
-                .onErrorResume(e -> Mono.just(new Sample(slot, identity, start, System.nanoTime(), -1, null, null,
-                        e + " (XFF " + xff(identity) + ", started " + millisSince(run.startNanos, start) + " ms into the run)")))
-                .doOnNext(run.samples::add)
-                .then();
-    }
-
-    /** The q-quantile (0 < q ≤ 1) of the latencies in ms, nearest-rank; -1 for no samples. */
-    static long percentile(List<Sample> samples, double q) {
-        long[] ms = samples.stream().mapToLong(Sample::latencyMillis).sorted().toArray();
-        if (ms.length == 0) {
-            return -1;
-        }
-        return ms[Math.max(0, (int) Math.ceil(q * ms.length) - 1)];
     }
 
     static void sleepUntil(long nanoTime) throws InterruptedException {
@@ -243,10 +167,5 @@ final class HttpLoad implements AutoCloseable {
 
     static long millisSince(long startNanos, long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos - startNanos);
-    }
-
-    @Override
-    public void close() {
-        provider.disposeLater().block(Duration.ofSeconds(5));
     }
 }

@@ -5,13 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.redis.testing.RedisSentinelGroup;
 import io.tollgate.redis.testing.RedisServer;
-import io.tollgate.spring.faults.HttpLoad.Run;
-import io.tollgate.spring.faults.HttpLoad.Sample;
+import io.tollgate.testsupport.load.LoadClientProcess;
+import io.tollgate.testsupport.load.Sample;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -33,14 +35,16 @@ class SentinelFailoverUnderHttpLoadTest {
     static final long MAX_BURST_MS = 12_000;
     /** Load keeps running this long after the first non-degraded answer, to show no second burst follows. */
     static final long AFTER_RECOVERY_MS = 1_500;
-    /** Hard bounds on the load. */
-    static final Duration MAX_LOAD = Duration.ofSeconds(30);
-    static final long MAX_REQUESTS = 60_000;
+    /** The load runs this long: until the longest burst allowed has ended, and a little after. */
+    static final Duration LOAD_FOR = Duration.ofMillis(KILL_AT_MS + MAX_BURST_MS + AFTER_RECOVERY_MS);
     /**
      * Per-call store timeout: 300 ms rather than 100 ms because this test is about the failover, not latency; a
      * tight timeout on a busy 2-core machine would add stray degraded answers outside the burst.
      */
     static final String TIMEOUT = "300ms";
+
+    @TempDir
+    Path dir;
 
     @Test
     void failoverShowsOnlyAShortFallbackBurst() throws Exception {
@@ -51,29 +55,24 @@ class SentinelFailoverUnderHttpLoadTest {
                      "tollgate.failure-policy=fail-open",
                      "tollgate.breaker.failure-threshold=5",
                      "tollgate.breaker.cool-down=1s",
-                     "tollgate.trusted-proxies=127.0.0.1/32");
-             HttpLoad load = new HttpLoad(SLOTS)) {
+                     "tollgate.trusted-proxies=127.0.0.1/32",
+                     // generous, so that every decision is an allow unless the store fails
+                     "tollgate.rules.default.capacity=1000000",
+                     "tollgate.rules.default.refill-rate=1000000")) {
             RedisServer oldMaster = group.currentMaster();
-            String url = HttpLoad.baseUrl(app) + "/failover";
-            Run run = load.start(SLOTS, slot -> url, (slot, n) -> (int) n, MAX_LOAD, MAX_REQUESTS, THINK);
-            try {
-                HttpLoad.sleepUntil(run.startNanos + TimeUnit.MILLISECONDS.toNanos(KILL_AT_MS));
+            try (LoadClientProcess load = HttpLoad.start(dir, List.of(HttpLoad.baseUrl(app) + "/failover"), SLOTS,
+                    SLOTS, 0, LOAD_FOR, THINK)) {
+                long runStart = load.awaitStart(Duration.ofSeconds(60));
+                HttpLoad.sleepUntil(runStart + TimeUnit.MILLISECONDS.toNanos(KILL_AT_MS));
                 long killedAt = System.nanoTime();
                 oldMaster.kill();
                 RedisServer newMaster = group.awaitFailover(oldMaster);
                 long promotedAt = System.nanoTime();
-                Optional<Sample> recovered = Optional.empty();
-                long deadline = killedAt + TimeUnit.MILLISECONDS.toNanos(MAX_BURST_MS);
-                while (recovered.isEmpty() && System.nanoTime() < deadline) {
-                    recovered = run.snapshot().stream()
-                            .filter(s -> s.startNanos() >= promotedAt && s.ok() && s.degraded() == null)
-                            .min((a, b) -> Long.compare(a.endNanos(), b.endNanos()));
-                    Thread.sleep(50);
-                }
+                List<Sample> samples = load.await(LOAD_FOR.plusSeconds(60)).samples();
+                Optional<Sample> recovered = samples.stream()
+                        .filter(s -> s.startNanos() >= promotedAt && s.status() == 200 && s.degraded() == null)
+                        .min((a, b) -> Long.compare(a.endNanos(), b.endNanos()));
                 assertThat(recovered).as("a non-degraded answer after the failover").isPresent();
-                Thread.sleep(AFTER_RECOVERY_MS);
-                run.stop();
-                List<Sample> samples = run.await(Duration.ofSeconds(20));
 
                 List<Sample> degraded = samples.stream().filter(s -> s.degraded() != null).toList();
                 long burstStart = degraded.stream().mapToLong(Sample::startNanos).min().orElse(killedAt);
@@ -83,8 +82,8 @@ class SentinelFailoverUnderHttpLoadTest {
                                 + " burst %d responses over %d ms (first %d ms, last %d ms after the kill); sentinels"
                                 + " agreed on the new master %d ms after the kill; first Redis decision %d ms after"
                                 + " the kill; new master %s (was %s); breaker opened %.0fx; slow on server %s%n",
-                        samples.size(), samples.size() * 1e9 / (System.nanoTime() - run.startNanos),
-                        RedisOutageUnderLoadTest.statusCounts(samples), degraded.size(),
+                        samples.size(), samples.size() * 1e9 / (System.nanoTime() - runStart),
+                        LoadClientProcess.Result.statusCounts(samples), degraded.size(),
                         millisSince(burstStart, burstEnd), millisSince(killedAt, burstStart),
                         millisSince(killedAt, burstEnd), millisSince(killedAt, promotedAt),
                         millisSince(killedAt, recoveredAt), newMaster, oldMaster, HttpLoad.breakerOpened(app),
@@ -104,8 +103,6 @@ class SentinelFailoverUnderHttpLoadTest {
                         .as("degraded answers after decisions resumed on the new master").isEmpty();
                 assertThat(samples.stream().filter(s -> s.startNanos() > recoveredAt && s.degraded() == null).count())
                         .as("decisions on the new master after the failover").isPositive();
-            } finally {
-                run.stop();
             }
         }
     }

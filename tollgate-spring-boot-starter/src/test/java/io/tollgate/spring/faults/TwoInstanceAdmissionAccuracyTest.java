@@ -3,8 +3,9 @@ package io.tollgate.spring.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.redis.testing.RedisServer;
-import io.tollgate.spring.faults.HttpLoad.Run;
-import io.tollgate.spring.faults.HttpLoad.Sample;
+import io.tollgate.testsupport.load.LoadClientProcess;
+import io.tollgate.testsupport.load.Sample;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -41,7 +43,6 @@ class TwoInstanceAdmissionAccuracyTest {
     static final Duration WARM_UP = Duration.ofSeconds(3);
     /** Hard bounds on the run: time and request count. */
     static final Duration RUN_FOR = Duration.ofSeconds(20);
-    static final long MAX_REQUESTS = 1_000_000;
     /**
      * Tokens per identity the lower bound forgives: continuous demand still leaves up to one token unused at the end
      * (the fraction of a token that accrued last, or one that became due while the last request was in flight).
@@ -49,6 +50,9 @@ class TwoInstanceAdmissionAccuracyTest {
     static final long SLACK_TOKENS = 1;
     /** Allowed total under-admission: sum of per-identity shortfalls / sum of expected minimums. */
     static final double MAX_UNDER_ADMISSION = 0.01;
+
+    @TempDir
+    Path dir;
 
     @Test
     void admissionsMatchTheBucketAcrossTwoInstances() throws Exception {
@@ -63,18 +67,26 @@ class TwoInstanceAdmissionAccuracyTest {
                 "tollgate.deny-cache.enabled=true"};
         try (RedisServer redis = RedisServer.start();
              ConfigurableApplicationContext a = HttpLoad.startApp(with(props, redis));
-             ConfigurableApplicationContext b = HttpLoad.startApp(with(props, redis));
-             HttpLoad load = new HttpLoad(CONNECTIONS)) {
-            String[] urls = {HttpLoad.baseUrl(a) + "/accuracy", HttpLoad.baseUrl(b) + "/accuracy"};
-            Run warmUp = load.start(CONNECTIONS, slot -> urls[(slot / IDENTITIES) % 2],
-                    (slot, n) -> 1_000 + slot % IDENTITIES, WARM_UP, MAX_REQUESTS, Duration.ZERO);
-            int warmUpRequests = warmUp.await(WARM_UP.plusSeconds(30)).size();
-            // slot s: identity s % 50; instance (s / 50) % 2, so each identity has two connections on each instance
+             ConfigurableApplicationContext b = HttpLoad.startApp(with(props, redis))) {
+            List<String> urls = List.of(HttpLoad.baseUrl(a) + "/accuracy", HttpLoad.baseUrl(b) + "/accuracy");
+            // connection c: identity c % 50 (plus the offset); instance (c / 50) % 2, so each identity has two
+            // connections on each instance. The warm-up uses identities of its own.
+            int warmUpRequests;
+            try (LoadClientProcess warmUp = HttpLoad.start(dir, urls, CONNECTIONS, IDENTITIES, 1_000, WARM_UP,
+                    Duration.ZERO)) {
+                LoadClientProcess.Result r = warmUp.await(WARM_UP.plusSeconds(60));
+                assertThat(r.lost()).as("warm-up requests without an answer").isEmpty();
+                warmUpRequests = r.samples().size();
+            }
             double[] localBefore = {HttpLoad.denyCacheLocalDenials(a), HttpLoad.denyCacheLocalDenials(b)};
-            Run run = load.start(CONNECTIONS, slot -> urls[(slot / IDENTITIES) % 2],
-                    (slot, n) -> slot % IDENTITIES, RUN_FOR, MAX_REQUESTS, Duration.ZERO);
-            List<Sample> samples = run.await(RUN_FOR.plusSeconds(30));
-            double seconds = (System.nanoTime() - run.startNanos) / 1e9;
+            LoadClientProcess.Result result;
+            try (LoadClientProcess run = HttpLoad.start(dir, urls, CONNECTIONS, IDENTITIES, 0, RUN_FOR,
+                    Duration.ZERO)) {
+                result = run.await(RUN_FOR.plusSeconds(60));
+            }
+            List<Sample> samples = result.samples();
+            double seconds = (samples.stream().mapToLong(Sample::endNanos).max().orElseThrow() - result.startNanos())
+                    / 1e9;
 
             Map<Integer, List<Sample>> byIdentity = samples.stream()
                     .collect(Collectors.groupingBy(Sample::identity, TreeMap::new, Collectors.toList()));
@@ -120,16 +132,19 @@ class TwoInstanceAdmissionAccuracyTest {
             System.out.printf("ACCURACY 2 instances x %d connections, %d identities, %d @ %d/s: %d requests in %.1f s"
                             + " (%.0f req/s), admitted %d (bounds: at least %d, at most %d), denied %d, other %s; over-admission %d requests (%d"
                             + " identities); under-admission %d of %d expected = %.3f %%; deny-cache local denials"
-                            + " %.0f + %.0f; p50 %d ms, p99 %d ms; outside the bounds: %s; answers slower than 1 s on the server %d + %d%n",
+                            + " %.0f + %.0f; p50 %d ms, p99 %d ms; outside the bounds: %s; answers slower than 1 s on"
+                            + " the server %d + %d; lost %d%n",
                     CONNECTIONS / 2, IDENTITIES, CAPACITY, RATE_PER_SECOND, samples.size(), seconds,
                     samples.size() / seconds, admitted, expectedMinTotal, maxAllowedTotal, denied,
-                    RedisOutageUnderLoadTest.statusCounts(samples.stream()
+                    LoadClientProcess.Result.statusCounts(samples.stream()
                             .filter(x -> x.status() != 200 && x.status() != 429).toList()),
                     overTotal, overClients, shortTotal, expectedMinTotal, under * 100,
                     HttpLoad.denyCacheLocalDenials(a) - localBefore[0], HttpLoad.denyCacheLocalDenials(b) - localBefore[1],
                     HttpLoad.percentile(samples, 0.5), HttpLoad.percentile(samples, 0.99),
-                    worst.stream().limit(10).toList(), HttpLoad.slowOnServer(a).size(), HttpLoad.slowOnServer(b).size());
+                    worst.stream().limit(10).toList(), HttpLoad.slowOnServer(a).size(), HttpLoad.slowOnServer(b).size(),
+                    result.lost().size());
 
+            assertThat(result.lost()).as("requests without an answer").isEmpty();
             assertThat(byIdentity).hasSize(IDENTITIES);
             assertThat(samples.stream().filter(x -> x.status() != 200 && x.status() != 429).limit(5).toList())
                     .as("answers other than 200/429 (errors, fail-closed 503s, lost requests)").isEmpty();

@@ -10,6 +10,7 @@ import java.util.Locale;
  *
  * @param targets where requests go, at least one
  * @param identities how many client identities ({@code X-Forwarded-For} addresses) the connections share
+ * @param identityOffset added to every identity, so that two runs against one server can use disjoint identities
  * @param phases run back to back, at least one
  * @param thinkNanos pause between a connection's requests
  * @param maxRequests the run stops issuing requests once this many were sent
@@ -18,22 +19,24 @@ import java.util.Locale;
  * @param headers extra request header lines, {@code Name: value}
  * @param out the samples file
  */
-record LoadOptions(List<Target> targets, int identities, List<Phase> phases, long thinkNanos, long maxRequests,
+record LoadOptions(List<Target> targets, int identities, int identityOffset, List<Phase> phases, long thinkNanos,
+        long maxRequests,
         long timeoutNanos, String timeoutText, List<String> headers, Path out) {
 
     static final String USAGE = """
             usage: LoadClient --targets URL[,URL...] --phase CONNECTIONS:DURATION [--phase ...] --out FILE
-                              [--identities M] [--think MS] [--max-requests N] [--timeout DURATION]
+                              [--identities M] [--identity-offset K] [--think MS] [--max-requests N] [--timeout DURATION]
                               [--header NAME:VALUE ...]
               --targets       http://127.0.0.1:PORT/PATH URLs, comma separated; loopback hosts only
               --phase         connections and duration (500ms, 15s, 2m); repeatable, phases run back to back
               --out           where the samples go, one line per request
               --identities    client identities, default 50; identity i sends X-Forwarded-For 10.a.b.c for i
+              --identity-offset  added to every identity, default 0 (disjoint identities for a second run)
               --think         milliseconds between a connection's requests, default 0
               --max-requests  stop issuing after this many requests, default 5000000
               --timeout       a request (or connect) without an outcome within this fails, default 10s
               --header        an extra request header; repeatable
-            Connection c uses identity c % M and target (c / M) % (number of targets).""";
+            Connection c uses identity K + c % M and target (c / M) % (number of targets).""";
 
     /** Identity i becomes the address 10.a.b.c, so there are 2^24 of them. */
     static final int MAX_IDENTITIES = 1 << 24;
@@ -50,7 +53,7 @@ record LoadOptions(List<Target> targets, int identities, List<Phase> phases, lon
 
     /** The identity connection {@code conn} sends as. */
     int identityOf(int conn) {
-        return conn % identities;
+        return identityOffset + conn % identities;
     }
 
     /** The index into {@link #targets()} connection {@code conn} sends to. */
@@ -76,6 +79,7 @@ record LoadOptions(List<Target> targets, int identities, List<Phase> phases, lon
     static LoadOptions parse(String[] args) throws BadOption {
         List<Target> targets = null;
         int identities = 50;
+        int identityOffset = 0;
         List<Phase> phases = new ArrayList<>();
         long thinkNanos = 0;
         long maxRequests = 5_000_000;
@@ -105,6 +109,7 @@ record LoadOptions(List<Target> targets, int identities, List<Phase> phases, lon
                 switch (option) {
                     case "--targets" -> targets = parseTargets(value);
                     case "--identities" -> identities = (int) parseCount(value, 1, MAX_IDENTITIES);
+                    case "--identity-offset" -> identityOffset = (int) parseCount(value, 0, MAX_IDENTITIES - 1);
                     case "--phase" -> phases.add(Phase.parse(value));
                     case "--think" -> thinkNanos = parseCount(value, 0, 3_600_000) * 1_000_000L;
                     case "--max-requests" -> maxRequests = parseCount(value, 1, 1_000_000_000);
@@ -132,7 +137,11 @@ record LoadOptions(List<Target> targets, int identities, List<Phase> phases, lon
         if (out == null) {
             throw new BadOption("--out", "required");
         }
-        return new LoadOptions(List.copyOf(targets), identities, List.copyOf(phases), thinkNanos, maxRequests,
+        if ((long) identityOffset + identities > MAX_IDENTITIES) {
+            throw new BadOption("--identity-offset", "offset + identities must be at most " + MAX_IDENTITIES);
+        }
+        return new LoadOptions(List.copyOf(targets), identities, identityOffset, List.copyOf(phases), thinkNanos,
+                maxRequests,
                 timeoutNanos, timeoutText, List.copyOf(headers), out);
     }
 

@@ -34,6 +34,14 @@ class LoadOptionsTest {
     }
 
     @Test
+    void anIdentityOffsetShiftsIdentitiesButNotTargets() throws Exception {
+        LoadOptions options = LoadOptions.parse((REQUIRED + " --phase=200:2m --identity-offset 1000").split(" "));
+        assertThat(options.identityOf(0)).isEqualTo(1000);
+        assertThat(options.identityOf(149)).isEqualTo(1049);
+        assertThat(options.targetOf(50)).isEqualTo(1);
+    }
+
+    @Test
     void requestsCarryTheIdentityAndExtraHeaders() throws Exception {
         LoadOptions options = LoadOptions.parse((REQUIRED + " --header X-Api-Key:k1 --identities 70000").split(" "));
         Target target = options.targets().get(0);
