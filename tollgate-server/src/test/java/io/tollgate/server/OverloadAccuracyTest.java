@@ -3,6 +3,7 @@ package io.tollgate.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.load.AdmissionBounds;
 import io.tollgate.testsupport.load.LoadClientProcess;
 import io.tollgate.testsupport.load.Sample;
 import java.nio.file.Path;

@@ -285,7 +285,8 @@ public final class RuleSetParser {
         }
         JsonNode fp = node.get("failure_policy");
         if (fp != null) {
-            String s = string(fp, ctx, "failure_policy", "one of \"fail-open\", \"fail-closed\", \"local\"");
+            String s = string(fp, ctx, "failure_policy",
+                    "one of \"fail-open\", \"fail-open-unbounded\", \"fail-closed\", \"local\"");
             try {
                 b.failurePolicy(FailurePolicy.parse(s));
             } catch (IllegalArgumentException e) {

@@ -3,15 +3,13 @@ package io.tollgate.spring.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.load.AdmissionBounds;
 import io.tollgate.testsupport.load.LoadClientProcess;
 import io.tollgate.testsupport.load.Sample;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -43,11 +41,6 @@ class TwoInstanceAdmissionAccuracyTest {
     static final Duration WARM_UP = Duration.ofSeconds(3);
     /** Hard bounds on the run: time and request count. */
     static final Duration RUN_FOR = Duration.ofSeconds(20);
-    /**
-     * Tokens per identity the lower bound forgives: continuous demand still leaves up to one token unused at the end
-     * (the fraction of a token that accrued last, or one that became due while the last request was in flight).
-     */
-    static final long SLACK_TOKENS = 1;
     /** Allowed total under-admission: sum of per-identity shortfalls / sum of expected minimums. */
     static final double MAX_UNDER_ADMISSION = 0.01;
 
@@ -88,69 +81,31 @@ class TwoInstanceAdmissionAccuracyTest {
             double seconds = (samples.stream().mapToLong(Sample::endNanos).max().orElseThrow() - result.startNanos())
                     / 1e9;
 
-            Map<Integer, List<Sample>> byIdentity = samples.stream()
-                    .collect(Collectors.groupingBy(Sample::identity, TreeMap::new, Collectors.toList()));
-            long admitted = 0;
-            long denied = 0;
-            long overClients = 0;
-            long overTotal = 0;
-            long expectedMinTotal = 0;
-            long shortTotal = 0;
-            long maxAllowedTotal = 0;
-            List<String> worst = new ArrayList<>();
-            for (Map.Entry<Integer, List<Sample>> e : byIdentity.entrySet()) {
-                List<Sample> s = e.getValue();
-                long firstStart = s.stream().mapToLong(Sample::startNanos).min().orElseThrow();
-                long firstEnd = s.stream().mapToLong(Sample::endNanos).min().orElseThrow();
-                long lastStart = s.stream().mapToLong(Sample::startNanos).max().orElseThrow();
-                long lastEnd = s.stream().mapToLong(Sample::endNanos).max().orElseThrow();
-                long ok = s.stream().filter(x -> x.status() == 200).count();
-                admitted += ok;
-                denied += s.stream().filter(x -> x.status() == 429).count();
-                // The bucket starts full at the first decision (≥ firstStart) and refills at RATE until the last
-                // (≤ lastEnd): no more can ever be admitted.
-                long maxAllowed = CAPACITY + Math.floorDiv(RATE_PER_SECOND * (lastEnd - firstStart), 1_000_000_000L);
-                // With demand never pausing, every token that accrued between the first answer (≤ firstEnd) and the
-                // last request's start must have been handed out, up to SLACK_TOKENS.
-                long expectedMin = Math.max(0, CAPACITY
-                        + Math.floorDiv(RATE_PER_SECOND * Math.max(0, lastStart - firstEnd), 1_000_000_000L)
-                        - SLACK_TOKENS);
-                if (ok > maxAllowed) {
-                    overClients++;
-                    overTotal += ok - maxAllowed;
-                }
-                expectedMinTotal += expectedMin;
-                maxAllowedTotal += maxAllowed;
-                shortTotal += Math.max(0, expectedMin - ok);
-                if (ok > maxAllowed || ok < expectedMin) {
-                    worst.add(HttpLoad.xff(e.getKey()) + ": admitted " + ok + ", allowed range [" + expectedMin + ", "
-                            + maxAllowed + "]");
-                }
-            }
-            double under = expectedMinTotal == 0 ? 0 : (double) shortTotal / expectedMinTotal;
+            AdmissionBounds bounds = AdmissionBounds.of(samples, CAPACITY, RATE_PER_SECOND);
+            long denied = samples.stream().filter(x -> x.status() == 429).count();
             System.out.printf("ACCURACY warm-up: %d requests in %d ms%n", warmUpRequests, WARM_UP.toMillis());
             System.out.printf("ACCURACY 2 instances x %d connections, %d identities, %d @ %d/s: %d requests in %.1f s"
-                            + " (%.0f req/s), admitted %d (bounds: at least %d, at most %d), denied %d, other %s; over-admission %d requests (%d"
-                            + " identities); under-admission %d of %d expected = %.3f %%; deny-cache local denials"
+                            + " (%.0f req/s), admitted %d (bounds: at least %d, at most %d), denied %d, other %s;"
+                            + " over-admission %d requests; under-admission %d of %d expected = %.3f %%; deny-cache local denials"
                             + " %.0f + %.0f; p50 %d ms, p99 %d ms; outside the bounds: %s; answers slower than 1 s on"
                             + " the server %d + %d; lost %d%n",
                     CONNECTIONS / 2, IDENTITIES, CAPACITY, RATE_PER_SECOND, samples.size(), seconds,
-                    samples.size() / seconds, admitted, expectedMinTotal, maxAllowedTotal, denied,
+                    samples.size() / seconds, bounds.admitted(), bounds.expectedMin(), bounds.maxAllowed(), denied,
                     LoadClientProcess.Result.statusCounts(samples.stream()
                             .filter(x -> x.status() != 200 && x.status() != 429).toList()),
-                    overTotal, overClients, shortTotal, expectedMinTotal, under * 100,
+                    bounds.overAdmitted(), bounds.shortfall(), bounds.expectedMin(), bounds.underAdmission() * 100,
                     HttpLoad.denyCacheLocalDenials(a) - localBefore[0], HttpLoad.denyCacheLocalDenials(b) - localBefore[1],
                     HttpLoad.percentile(samples, 0.5), HttpLoad.percentile(samples, 0.99),
-                    worst.stream().limit(10).toList(), HttpLoad.slowOnServer(a).size(), HttpLoad.slowOnServer(b).size(),
+                    bounds.outside().stream().limit(10).toList(), HttpLoad.slowOnServer(a).size(), HttpLoad.slowOnServer(b).size(),
                     result.lost().size());
 
             assertThat(result.lost()).as("requests without an answer").isEmpty();
-            assertThat(byIdentity).hasSize(IDENTITIES);
+            assertThat(result.byIdentity()).hasSize(IDENTITIES);
             assertThat(samples.stream().filter(x -> x.status() != 200 && x.status() != 429).limit(5).toList())
                     .as("answers other than 200/429 (errors, fail-closed 503s, lost requests)").isEmpty();
             assertThat(samples.stream().filter(x -> x.degraded() != null).count()).as("degraded answers").isZero();
-            assertThat(overTotal).as("over-admission (requests beyond capacity + rate x window)").isZero();
-            assertThat(under).as("under-admission ratio").isLessThan(MAX_UNDER_ADMISSION);
+            assertThat(bounds.overAdmitted()).as("over-admission (requests beyond capacity + rate x window)").isZero();
+            assertThat(bounds.underAdmission()).as("under-admission ratio").isLessThan(MAX_UNDER_ADMISSION);
             assertThat(denied).as("the limit was actually exercised").isPositive();
         }
     }

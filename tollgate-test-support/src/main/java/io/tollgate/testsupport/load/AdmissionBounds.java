@@ -1,6 +1,5 @@
-package io.tollgate.server;
+package io.tollgate.testsupport.load;
 
-import io.tollgate.testsupport.load.Sample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,16 +15,28 @@ import java.util.stream.Collectors;
  * {@code lastEnd}), so at most {@code capacity + rate * (lastEnd - firstStart)} can be admitted. With demand never
  * pausing, every token that accrued between the first answer ({@code firstEnd}) and the last request's start must
  * have been handed out, up to one token that accrued last: at least {@code capacity + rate * (lastStart - firstEnd) - 1}.
+ *
+ * @param admitted     answers with status 200, all identities together
+ * @param maxAllowed   the sum of the upper bounds
+ * @param expectedMin  the sum of the lower bounds
+ * @param overAdmitted admissions beyond each identity's upper bound, summed
+ * @param shortfall    admissions missing below each identity's lower bound, summed
+ * @param outside      one line per identity outside its bounds
  */
-record AdmissionBounds(long admitted, long maxAllowed, long expectedMin, long overAdmitted, long shortfall,
-                       List<String> outside) {
+public record AdmissionBounds(long admitted, long maxAllowed, long expectedMin, long overAdmitted, long shortfall,
+                              List<String> outside) {
 
     /** The ratio of the total shortfall to the total expected minimum. */
-    double underAdmission() {
+    public double underAdmission() {
         return expectedMin == 0 ? 0 : (double) shortfall / expectedMin;
     }
 
-    static AdmissionBounds of(List<Sample> samples, long capacity, long ratePerSecond) {
+    /**
+     * Totals over every identity in {@code samples} (answers with status 200 count as admitted), for a bucket of
+     * {@code capacity} whole tokens refilled at {@code ratePerSecond}. {@code outside} names each identity outside
+     * its bounds.
+     */
+    public static AdmissionBounds of(List<Sample> samples, long capacity, long ratePerSecond) {
         Map<Integer, List<Sample>> byIdentity = samples.stream()
                 .collect(Collectors.groupingBy(Sample::identity, TreeMap::new, Collectors.toList()));
         long admitted = 0;
