@@ -94,20 +94,20 @@ class RedisReplyDeadlineTest {
 
     @Test
     void aLongQueueInFrontOfALiveRedisIsShedAsOverload() throws Exception {
-        // Each busy script keeps Redis working for ~20 ms and then answers, so replies keep arriving more often than the
-        // 50 ms silence budget, while the decision queued behind 40 of them waits ~800 ms: longer than the overload
-        // budget of 300 ms. Each script carries 20 kB of padding: Redis reads at most 16 kB of a client's pipeline
+        // Each busy script keeps Redis working for ~20 ms and then answers, so replies keep arriving far more often than
+        // the 200 ms silence budget, while the decision queued behind 60 of them waits ~1.2 s: longer than the overload
+        // budget of 500 ms. Each script carries 20 kB of padding: Redis reads at most 16 kB of a client's pipeline
         // per turn and replies at the end of the turn, so without it Redis would run all 40 before sending any reply.
         ClientResources resources = DefaultClientResources.builder()
                 .nettyCustomizer(RedisBucketStore.NETTY_CUSTOMIZER).build();
         try (RedisServer redis = RedisServer.start()) {
             RedisClient client = RedisClient.create(resources);
             try (StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, redis.uri());
-                 RedisBucketStore store = new RedisBucketStore(connection, redis.settings().withTimeout(TIMEOUT)
-                         .withOverloadTimeout(Duration.ofMillis(300)), null)) {
+                 RedisBucketStore store = new RedisBucketStore(connection, redis.settings()
+                         .withTimeout(Duration.ofMillis(200)).withOverloadTimeout(Duration.ofMillis(500)), null)) {
                 long spin = calibrateSpin(connection);
                 List<CompletableFuture<Object>> busy = new ArrayList<>();
-                for (int i = 0; i < 40; i++) {
+                for (int i = 0; i < 60; i++) {
                     busy.add(connection.async().<Object>eval("local i = 0 while i < tonumber(ARGV[1]) do i = i + 1 end"
                             + " return 1", ScriptOutputType.INTEGER, new String[0], Long.toString(spin), PADDING)
                             .toCompletableFuture());
@@ -117,7 +117,7 @@ class RedisReplyDeadlineTest {
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertThat(t).as("shed as overload after %d ms", ms).isInstanceOf(StoreOverloadedException.class)
                         .hasMessageContaining("kept answering");
-                assertThat(ms).isBetween(300L, 2_000L);
+                assertThat(ms).isBetween(500L, 3_000L);
                 CompletableFuture.allOf(busy.toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
             } finally {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

@@ -71,7 +71,11 @@ class OverloadAccuracyTest {
                     bounds.outside().stream().limit(5).toList());
 
             assertThat(result.lost()).as("requests without an answer").isEmpty();
-            assertThat(samples).as("every answer is 200 or 429").allMatch(s -> s.status() == 200 || s.status() == 429);
+            // A decision that queued past the overload timeout is shed (503, Retry-After 1): bounded waiting is the
+            // designed answer to overload. It admits nothing, so the lower bound below still has to hold.
+            assertThat(samples).as("every answer is 200, 429 or a shed 503")
+                    .allMatch(s -> s.status() == 200 || s.status() == 429
+                            || (s.status() == 503 && "1".equals(s.retryAfter())));
             assertThat(samples).as("no degraded answers").allMatch(s -> s.degraded() == null);
             assertThat(fallbacks).as("failure-policy decisions per instance").allMatch(f -> f == 0);
             assertThat(result.byIdentity()).hasSize(IDENTITIES);
