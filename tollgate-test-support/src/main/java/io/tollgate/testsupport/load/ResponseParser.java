@@ -180,7 +180,11 @@ final class ResponseParser {
         if (lf == end) {
             return end;
         }
-        int length = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+        // The servers under test always end lines with CRLF; a bare LF is a framing fault to report, not to forgive.
+        if (lineLength == 0 || line[lineLength - 1] != '\r') {
+            throw new MalformedResponseException("line ended by a bare LF instead of CRLF");
+        }
+        int length = lineLength - 1;
         lineLength = 0;
         onLine(length);
         return lf + 1;

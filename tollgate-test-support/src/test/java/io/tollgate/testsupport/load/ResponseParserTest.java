@@ -69,8 +69,9 @@ class ResponseParserTest {
         assertThat(parser.retryAfter()).as("the interim response's headers are not the response's")
                 .isEqualTo(InternedValues.ABSENT);
         parser.reset();
-        feedAll("HTTP/1.1 304 Not Modified\n\n");
-        assertThat(parser.complete()).as("bare LF line ends are tolerated").isTrue();
+        feedAll("HTTP/1.1 304 Not Modified\r\n\r\n");
+        assertThat(parser.complete()).isTrue();
+        assertThat(parser.status()).isEqualTo(304);
     }
 
     @Test
@@ -112,7 +113,8 @@ class ResponseParserTest {
                 "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n",
-                "HTTP/1.1 101 Switching Protocols\r\n\r\n"}) {
+                "HTTP/1.1 101 Switching Protocols\r\n\r\n", "HTTP/1.1 304 Not Modified\n\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\n\r\n"}) {
             parser.reset();
             assertThatThrownBy(() -> feedAll(bad)).as(bad).isInstanceOf(MalformedResponseException.class);
         }
