@@ -160,7 +160,7 @@ public class TollgateAutoConfiguration {
                 throw new TollgateConfigurationException("tollgate.deny-cache.max-entries",
                         Integer.toString(d.getMaxEntries()), "must be at least 1");
             }
-            wrapped = new DenyCachingBucketStore(wrapped, DenyCachingBucketStore.MONOTONIC, d.getMaxEntries());
+            wrapped = new DenyCachingBucketStore(wrapped, MicrosClock.MONOTONIC, d.getMaxEntries());
         }
         return wrapped;
     }

@@ -87,7 +87,7 @@ public final class FallbackBuckets {
     private final ReentrantLock evictLock = new ReentrantLock();
 
     /**
-     * @param clock      local monotonic microseconds; only differences are used ({@link DenyCachingBucketStore#MONOTONIC}
+     * @param clock      local monotonic microseconds; only differences are used ({@link MicrosClock#MONOTONIC}
      *                   in production)
      * @param maxBuckets cap on the buckets held, at least 1
      */
@@ -101,7 +101,7 @@ public final class FallbackBuckets {
 
     /** Monotonic clock, {@value #DEFAULT_MAX_BUCKETS} buckets. */
     public FallbackBuckets() {
-        this(DenyCachingBucketStore.MONOTONIC, DEFAULT_MAX_BUCKETS);
+        this(MicrosClock.MONOTONIC, DEFAULT_MAX_BUCKETS);
     }
 
     /**

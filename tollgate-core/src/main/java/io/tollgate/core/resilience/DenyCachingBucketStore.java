@@ -65,7 +65,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * drops writes, keys evicted under memory pressure, {@code InMemoryBucketStore} dropping partly drained buckets when
  * over its cap). In those cases cached denials may outlive the reset, for at most one entry lifetime. It also assumes
  * the local clock does not run markedly slower than the store's (ordinary drift of some ppm costs microseconds). The
- * default clock is {@link #MONOTONIC}, immune to wall-clock steps; a local clock that goes backwards makes the entry
+ * default clock is {@link MicrosClock#MONOTONIC}, immune to wall-clock steps; a local clock that goes backwards makes the entry
  * unusable rather than wrong. Finally, a local denial is what the store would answer at the instant of the local
  * decision; a real round trip would have been evaluated a one-way latency later.
  *
@@ -77,8 +77,6 @@ public final class DenyCachingBucketStore implements BucketStore {
     /** Default cap on cached denials. */
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
 
-    /** Local monotonic microseconds (from {@link System#nanoTime()}); only differences are meaningful. */
-    public static final MicrosClock MONOTONIC = () -> System.nanoTime() / 1_000;
 
 
     /** One cached denial. Immutable; {@code levels} is never written after construction. */
@@ -97,7 +95,7 @@ public final class DenyCachingBucketStore implements BucketStore {
 
     /**
      * @param delegate   the store; must satisfy "only refill adds tokens" (see the class comment)
-     * @param clock      local monotonic microseconds, read before each store call; {@link #MONOTONIC} in production
+     * @param clock      local monotonic microseconds, read before each store call; {@link MicrosClock#MONOTONIC} in production
      * @param maxEntries cap on cached denials, at least 1
      */
     public DenyCachingBucketStore(BucketStore delegate, MicrosClock clock, int maxEntries) {
@@ -112,9 +110,9 @@ public final class DenyCachingBucketStore implements BucketStore {
         this.sweepEveryInserts = Math.max(1024, maxEntries / 2);
     }
 
-    /** {@link #MONOTONIC} clock, {@value #DEFAULT_MAX_ENTRIES} entries. */
+    /** {@link MicrosClock#MONOTONIC} clock, {@value #DEFAULT_MAX_ENTRIES} entries. */
     public DenyCachingBucketStore(BucketStore delegate) {
-        this(delegate, MONOTONIC, DEFAULT_MAX_ENTRIES);
+        this(delegate, MicrosClock.MONOTONIC, DEFAULT_MAX_ENTRIES);
     }
 
     @Override

@@ -2,7 +2,10 @@ package io.tollgate.core.store;
 
 import java.time.Instant;
 
-/** A wall clock in microseconds since the epoch. Replaceable in tests. */
+/**
+ * A clock in microseconds. {@link #SYSTEM} is the wall clock (microseconds since the epoch); {@link #MONOTONIC} counts
+ * from an arbitrary origin and only its differences mean anything. Replaceable in tests.
+ */
 @FunctionalInterface
 public interface MicrosClock {
 
@@ -11,6 +14,9 @@ public interface MicrosClock {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     };
+
+    /** Local monotonic microseconds (from {@link System#nanoTime()}): immune to wall-clock steps; only differences count. */
+    MicrosClock MONOTONIC = () -> System.nanoTime() / 1_000;
 
     long nowMicros();
 }

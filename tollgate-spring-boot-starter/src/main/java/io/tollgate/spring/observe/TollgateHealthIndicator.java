@@ -2,6 +2,7 @@ package io.tollgate.spring.observe;
 
 import io.tollgate.core.resilience.CircuitBreakingBucketStore;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.StoreOverloadedException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,7 @@ public final class TollgateHealthIndicator implements HealthIndicator {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             // Redis answered other calls meanwhile: the store is up, this process (or Redis) is just queueing.
-            b = cause instanceof io.tollgate.core.store.StoreOverloadedException
+            b = cause instanceof StoreOverloadedException
                     ? Health.up().withDetail("overloaded", cause.getMessage())
                     : Health.down().withDetail("error", cause.getClass().getSimpleName());
         } catch (InterruptedException e) {
