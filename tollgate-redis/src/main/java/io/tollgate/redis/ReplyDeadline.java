@@ -15,10 +15,10 @@ import java.util.function.Supplier;
  * Times store calls so that only a silent Redis counts as a Redis failure.
  *
  * <p>A call fails with {@link StoreTimeoutException} (a Redis failure: the breaker counts it and the failure policy
- * applies) only when its command was written to a channel and nothing at all has been read from that channel for the
- * silence budget {@code timeout} since then. Time the command spent waiting in this process before it was written, a
- * reply waiting in the socket to be read, or a reply that is late because Redis is working through a queue of other
- * replies, does not count: a busy JVM (cold JIT, GC pause, saturated event loop) is not a Redis outage.
+ * applies) only when its command was flushed to a channel's socket and nothing at all has been read from that channel
+ * for the silence budget {@code timeout} since then. Time the command spent waiting in this process before it was
+ * sent, a reply waiting in the socket to be read, or a reply that is late because Redis is working through a queue of
+ * other replies, does not count: a busy JVM (cold JIT, GC pause, saturated event loop) is not a Redis outage.
  *
  * <p>While Redis keeps answering, a call may wait up to {@code overloadTimeout} in total; then it fails with
  * {@link StoreOverloadedException}, which the limiter answers with 503, never with the failure policy.
@@ -93,7 +93,7 @@ final class ReplyDeadline {
         }
     }
 
-    /** On the timer thread: hand the judgement to the channel's event loop, or wait on while the call is unwritten. */
+    /** On the timer thread: hand the judgement to the channel's event loop, or wait on while the call is unsent. */
     private void check(Call call) {
         if (call.out.isDone()) {
             return;
@@ -111,7 +111,7 @@ final class ReplyDeadline {
         StampedCommand<?> c = call.command;
         Channel ch = c == null ? null : c.channel();
         if (ch == null) {
-            // Not written yet: it waits in this process (a busy event loop), which is not Redis's doing.
+            // Not sent yet: it waits in this process (a busy event loop), which is not Redis's doing.
             arm(call, Math.min(timeoutNanos, overloadNanos - waited));
             return;
         }
@@ -129,11 +129,11 @@ final class ReplyDeadline {
         }
         long now = System.nanoTime();
         if (call.command != c || c.channel() != ch) {
-            arm(call, 1); // retried or re-written since: judge the current command
+            arm(call, 1); // retried or re-sent since: judge the current command
             return;
         }
-        ReplyWatch.ReadClock reads = ReplyWatch.reads(ch);
-        long since = Math.max(c.writtenNanos(), reads == null ? Long.MIN_VALUE : reads.lastReadNanos());
+        ReplyWatch.ChannelActivity reads = ReplyWatch.activity(ch);
+        long since = Math.max(c.sentNanos(), reads == null ? Long.MIN_VALUE : reads.lastReadNanos());
         long silent = now - since;
         long left = overloadNanos - (now - call.startNanos);
         if (silent >= timeoutNanos) {

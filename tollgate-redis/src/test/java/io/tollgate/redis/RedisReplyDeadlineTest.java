@@ -54,6 +54,18 @@ class RedisReplyDeadlineTest {
                     assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
                 }
             }
+            // Commands written from inside the event loop and then held there: they are written but not flushed (the
+            // flush waits for the loop's next task), so Redis has not seen them while the loop is busy.
+            List<CompletableFuture<Decision>> held = new ArrayList<>();
+            loop.submit(() -> {
+                for (int i = 0; i < 200; i++) {
+                    held.add(store.tryConsume("held-" + i, SPEC, 1).toCompletableFuture());
+                }
+                sleep(300);
+            }).get(10, TimeUnit.SECONDS);
+            for (CompletableFuture<Decision> c : held) {
+                assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
+            }
             // The same from inside a completion callback: a slow caller on the I/O thread (as a web filter that does
             // its work on the thread that completes the stage) delays the replies behind it, not Redis.
             List<CompletableFuture<Decision>> calls = new ArrayList<>();
