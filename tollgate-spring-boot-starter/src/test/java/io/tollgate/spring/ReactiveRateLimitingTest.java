@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tollgate.spring.app.TestApplication;
 import io.tollgate.spring.observe.TollgateHealthIndicator;
 import io.tollgate.spring.web.TollgateWebFilter;
+import io.tollgate.testsupport.http.Http;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;

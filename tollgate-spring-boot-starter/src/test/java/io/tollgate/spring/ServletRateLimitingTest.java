@@ -3,6 +3,7 @@ package io.tollgate.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.spring.app.TestApplication;
+import io.tollgate.testsupport.http.Http;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
