@@ -3,7 +3,7 @@ package io.tollgate.bench;
 import io.tollgate.testsupport.redis.RedisServer;
 
 import io.github.bucket4j.distributed.AsyncBucketProxy;
-import io.tollgate.core.lease.LeasingBucketStore;
+import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.redis.RedisBucketStore;
@@ -156,7 +156,8 @@ public final class BenchMain {
         bestCeil = Math.max(ceil.perSecond(), ceilBatch.perSecond());
         AsyncWindow.Result tb = measure("(b) Tollgate, 1 hot key", rb, plan,
                 (ms, n) -> rb.tollgate(tg, hot, RedisBench.RULE, ms, n));
-        BucketStore deny = new DenyCachingBucketStore(new RedisBench.NonClosing(tg));
+        BucketStore deny = StoreChain.around(tg).denyCache(DenyCachingBucketStore.DEFAULT_MAX_ENTRIES).build()
+                .unleased();
         AsyncWindow.Result tbd = measure("(b) Tollgate + deny cache, 1 hot key", rb, plan,
                 (ms, n) -> rb.tollgate(deny, hot, RedisBench.RULE, ms, n));
         AsyncWindow.Result bb = measure("(b) Bucket4j, 1 hot key", rb, plan, (ms, n) -> rb.bucket4j(bHot, ms, n));
@@ -171,9 +172,9 @@ public final class BenchMain {
                 (ms, n) -> rb.tollgate(tg, global, RedisBench.GLOBAL, ms, n));
         long[] leaseCalls = new long[1];
         AsyncWindow.Result tgl = measure("Tollgate + LeasingBucketStore", rb, plan, (ms, n) -> {
-            try (LeasingBucketStore l = rb.leasing()) {
-                AsyncWindow.Result r = rb.tollgate(l, global, RedisBench.GLOBAL, ms, n);
-                leaseCalls[0] = l.backingCalls();
+            try (StoreChain l = rb.leasing()) {
+                AsyncWindow.Result r = rb.tollgate(l.leased(), global, RedisBench.GLOBAL, ms, n);
+                leaseCalls[0] = l.leases().orElseThrow().backingCalls();
                 return r;
             }
         });

@@ -20,7 +20,7 @@ import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
-import io.tollgate.core.lease.LeasingBucketStore;
+import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.RedisConnectionSettings;
@@ -152,8 +152,9 @@ final class RedisBench implements AutoCloseable {
         return tollgate;
     }
 
-    LeasingBucketStore leasing() {
-        return new LeasingBucketStore(new NonClosing(tollgate), k -> true);
+    /** Leases around the shared store, which closing the chain leaves open. */
+    StoreChain leasing() {
+        return StoreChain.around(tollgate).leases().build();
     }
 
     // ---- Bucket4j ----------------------------------------------------------------------------------------------
@@ -286,38 +287,5 @@ final class RedisBench implements AutoCloseable {
         rawBatched.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
-    }
-
-    /** Keeps a decorator's close() from closing the shared store. */
-    static final class NonClosing implements BucketStore {
-        private final BucketStore inner;
-
-        NonClosing(BucketStore inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Decision> tryConsume(String k, BucketSpec s, long cost) {
-            return inner.tryConsume(k, s, cost);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Void> ping() {
-            return inner.ping();
-        }
-
-        @Override
-        public String describe() {
-            return inner.describe();
-        }
-
-        @Override
-        public boolean distributed() {
-            return inner.distributed();
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

@@ -41,7 +41,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +91,7 @@ public final class RedisBucketStore implements BucketStore {
 
     /**
      * Install on your own {@code ClientResources} ({@code DefaultClientResources.builder().nettyCustomizer(...)}) when
-     * you pass them to {@link #connect(RedisConnectionSettings, ClientResources, LongSupplier)}; the resources this store
+     * you pass them to {@link #connect(RedisConnectionSettings, ClientResources, MicrosClock)}; the resources this store
      * creates have it. It adds {@link ReplyWatch}: flush consolidation (Lettuce flushes every command on its own, and
      * with many requests in flight on the one shared connection system calls, not Redis, become the limit) and the
      * read/write stamps that let the store tell a silent Redis from a busy process (see {@link ReplyDeadline}).
@@ -139,7 +138,8 @@ public final class RedisBucketStore implements BucketStore {
     private final RedisConnectionSettings settings;
     private final String keyPrefix;
     private final ReplyDeadline deadline;
-    private final LongSupplier nowOverrideMicros;
+    /** Null in production: the script reads Redis {@code TIME}. */
+    private final MicrosClock nowOverride;
     private final AutoCloseable ownedResources;
     private final HashedWheelTimer timer;
     private final SpecArguments arguments = new SpecArguments(MAX_CACHED_SPECS);
@@ -149,25 +149,26 @@ public final class RedisBucketStore implements BucketStore {
      * A store on a standalone or Sentinel connection. {@link #close()} closes the connection but not its client.
      *
      * @param settings          supplies the key prefix, timeout and description (its addresses are not used)
-     * @param nowOverrideMicros test only: the clock the script uses instead of Redis {@code TIME}; null in production
+     * @param nowOverride       test only: the clock the script uses instead of Redis {@code TIME}, so wall time
+     *                          (microseconds since the epoch) or a fake of it; null in production
      */
     public RedisBucketStore(StatefulRedisConnection<String, String> connection, RedisConnectionSettings settings,
-            LongSupplier nowOverrideMicros) {
-        this(connection, settings, nowOverrideMicros, null);
+            MicrosClock nowOverride) {
+        this(connection, settings, nowOverride, null);
     }
 
-    /** A store on a Cluster connection; otherwise as {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, LongSupplier)}. */
+    /** A store on a Cluster connection; otherwise as {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, MicrosClock)}. */
     public RedisBucketStore(StatefulRedisClusterConnection<String, String> connection, RedisConnectionSettings settings,
-            LongSupplier nowOverrideMicros) {
-        this(connection, settings, nowOverrideMicros, null);
+            MicrosClock nowOverride) {
+        this(connection, settings, nowOverride, null);
     }
 
     private RedisBucketStore(StatefulConnection<String, String> connection, RedisConnectionSettings settings,
-            LongSupplier nowOverrideMicros, AutoCloseable ownedResources) {
+            MicrosClock nowOverride, AutoCloseable ownedResources) {
         this.connection = connection;
         this.settings = settings;
         this.keyPrefix = settings.keyPrefix();
-        this.nowOverrideMicros = nowOverrideMicros;
+        this.nowOverride = nowOverride;
         this.ownedResources = ownedResources;
         // One daemon thread fires per-call timeouts. A hashed wheel (5 ms ticks) rather than a
         // ScheduledThreadPoolExecutor: arming and cancelling are lock-free queue operations, where the executor took a
@@ -197,11 +198,11 @@ public final class RedisBucketStore implements BucketStore {
      * Blocks while connecting, up to the connect timeout; meant for startup.
      *
      * @param resources         shared Lettuce resources, left running by {@link #close()}; null to create private ones
-     * @param nowOverrideMicros test only, see {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, LongSupplier)}
+     * @param nowOverride       test only, see {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, MicrosClock)}
      * @throws StoreUnavailableException if Redis cannot be reached (message without password)
      */
     public static RedisBucketStore connect(RedisConnectionSettings settings, ClientResources resources,
-            LongSupplier nowOverrideMicros) {
+            MicrosClock nowOverride) {
         if (settings.tls() && settings.trustedCertificate() != null
                 && !Files.isReadable(settings.trustedCertificate())) {
             throw new StoreUnavailableException("cannot connect to redis " + settings.describeNodes()
@@ -233,7 +234,7 @@ public final class RedisBucketStore implements BucketStore {
                         .sslOptions(ssl)
                         .build());
                 StatefulRedisClusterConnection<String, String> c = cc.connect(StringCodec.UTF8);
-                return new RedisBucketStore(c, settings, nowOverrideMicros,
+                return new RedisBucketStore(c, settings, nowOverride,
                         owned(cc::shutdown, ownResources ? res : null));
             }
             RedisClient rc = RedisClient.create(res);
@@ -248,7 +249,7 @@ public final class RedisBucketStore implements BucketStore {
             // Sentinel: every (re)connect asks the sentinels for the current master, so after a failover the
             // auto-reconnect lands on the promoted replica.
             StatefulRedisConnection<String, String> c = rc.connect(StringCodec.UTF8, uris.get(0));
-            return new RedisBucketStore(c, settings, nowOverrideMicros,
+            return new RedisBucketStore(c, settings, nowOverride,
                     owned(rc::shutdown, ownResources ? res : null));
         } catch (RuntimeException e) {
             closeQuietly(client[0]);
@@ -284,12 +285,13 @@ public final class RedisBucketStore implements BucketStore {
             throw new IllegalArgumentException("cost must be at least 1, got " + cost);
         }
         if (spec.exceedsCapacity(cost)) {
-            long now = nowOverrideMicros != null ? nowOverrideMicros.getAsLong() : MicrosClock.SYSTEM.nowMicros();
+            // no script call, so no server TIME: wall time stands in for it, as the store's decisions carry Redis time
+            long now = nowOverride != null ? nowOverride.nowMicros() : MicrosClock.SYSTEM.nowMicros();
             return CompletableFuture.completedFuture(Decision.costExceedsCapacity(spec, cost, now));
         }
         String[] keys = {RedisKeys.key(keyPrefix, bucketKey, spec)};
         String[] argv = arguments.template(spec).clone();
-        argv[0] = nowOverrideMicros != null ? Long.toString(nowOverrideMicros.getAsLong()) : "0";
+        argv[0] = nowOverride != null ? Long.toString(nowOverride.nowMicros()) : "0";
         argv[1] = cost < SMALL_COSTS.length ? SMALL_COSTS[(int) cost] : Long.toString(cost);
 
         CompletableFuture<Decision> out = new CompletableFuture<>();

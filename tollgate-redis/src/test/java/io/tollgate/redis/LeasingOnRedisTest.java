@@ -7,9 +7,9 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.lease.LeasingBucketStore;
+import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.CountingBucketStore;
-import io.tollgate.core.store.MicrosClock;
 import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
@@ -44,12 +44,12 @@ class LeasingOnRedisTest {
         var settings = HarnessSettings.of(redis).withTimeout(Duration.ofSeconds(2));
         try (CountingBucketStore g1 = new CountingBucketStore(RedisBucketStore.connect(settings));
              CountingBucketStore g2 = new CountingBucketStore(RedisBucketStore.connect(settings));
-             LeasingBucketStore a = new LeasingBucketStore(g1, k -> true, MicrosClock.SYSTEM, ttl);
-             LeasingBucketStore b = new LeasingBucketStore(g2, k -> true, MicrosClock.SYSTEM, ttl)) {
+             StoreChain a = StoreChain.around(g1).leases(ttl).build();
+             StoreChain b = StoreChain.around(g2).leases(ttl).build()) {
             Driven[] results = new Driven[2];
             long start = System.nanoTime();
-            Thread ta = new Thread(() -> results[0] = drive(a, spec));
-            Thread tb = new Thread(() -> results[1] = drive(b, spec));
+            Thread ta = new Thread(() -> results[0] = drive(a.leased(), spec));
+            Thread tb = new Thread(() -> results[1] = drive(b.leased(), spec));
             ta.start();
             tb.start();
             ta.join(30_000);

@@ -9,16 +9,12 @@ import io.tollgate.core.identity.ProxyAwareClientKeyResolver;
 import io.tollgate.core.identity.TrustedProxies;
 import io.tollgate.core.limiter.LimiterListener;
 import io.tollgate.core.limiter.RateLimiter;
+import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.rules.PathPattern;
-import io.tollgate.core.rules.Rule;
-import io.tollgate.core.rules.RuleSet;
 import io.tollgate.core.rules.RuleSetSource;
 import io.tollgate.core.rules.RulesFileException;
 import io.tollgate.core.rules.RulesFileWatcher;
-import io.tollgate.core.lease.LeasingBucketStore;
 import io.tollgate.core.resilience.CircuitBreaker;
-import io.tollgate.core.resilience.CircuitBreakingBucketStore;
-import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.MicrosClock;
@@ -87,10 +83,13 @@ public class TollgateAutoConfiguration {
         return RuleSetSource.of(PropertiesRuleSet.build(props.getRules()));
     }
 
-    /** In-memory or Redis, per {@code tollgate.store}. */
+    /**
+     * The store at the bottom of the chain: in-memory or Redis, per {@code tollgate.store}. An application's own
+     * {@code BucketStore} bean replaces it and is still wrapped by {@link #tollgateStoreChain}. Spring closes it.
+     */
     @Bean
     @ConditionalOnMissingBean
-    public BucketStore tollgateBucketStore(TollgateProperties props, RuleSetSource rules) {
+    public BucketStore tollgateBucketStore(TollgateProperties props) {
         RedisSettings.checkTimeouts(props.getRedis());
         boolean redis = switch (props.getStore()) {
             case REDIS -> true;
@@ -105,12 +104,11 @@ public class TollgateAutoConfiguration {
             }
             log.warn("Tollgate uses the in-memory store: limits are per instance, not shared between instances"
                     + " (set tollgate.redis.url to share them)");
-            return new InMemoryBucketStore(MicrosClock.SYSTEM, max);
+            return new InMemoryBucketStore(MicrosClock.MONOTONIC, max);
         }
         RedisConnectionSettings settings = RedisSettings.from(props.getRedis());
-        BucketStore redisStore;
         try {
-            redisStore = RedisBucketStore.connect(settings);
+            return RedisBucketStore.connect(settings);
         } catch (StoreException e) {
             if (props.getRedis().isRequiredAtStartup()) {
                 throw new TollgateConfigurationException("tollgate.redis", settings.describeNodes(),
@@ -119,29 +117,24 @@ public class TollgateAutoConfiguration {
             }
             log.warn("Redis {} is unreachable at startup; starting anyway, failure policy {} decides until it is back",
                     settings.describeNodes(), props.getFailurePolicy().label());
-            redisStore = new DeferredRedisStore(settings);
+            return new DeferredRedisStore(settings);
         }
-        return new LeasingBucketStore(resilient(redisStore, props), bucketKey -> leased(rules.current(), bucketKey));
-    }
-
-    /** True when the bucket key ({@code rule:client}) belongs to a rule with {@code lease} on. */
-    static boolean leased(RuleSet rules, String bucketKey) {
-        for (Rule r : rules.rules()) {
-            if (r.lease() && bucketKey.startsWith(r.name()) && bucketKey.length() > r.name().length()
-                    && bucketKey.charAt(r.name().length()) == ':') {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
-     * Wraps a shared store in the circuit breaker and, outside it, the deny cache: cached denials then never count as
-     * store successes, and provable denials are still served while the circuit is open. Leases (outermost, added by
-     * the caller) fetch their batches through both.
+     * The layers around the store bean ({@link StoreChain} has their order and why). A shared store
+     * ({@link BucketStore#distributed()}) gets the circuit breaker and the deny cache as {@code tollgate.breaker.*}
+     * and {@code tollgate.deny-cache.*} say, and leases, which only rules with {@code lease} on enter. A local store
+     * gets none: it answers in-process (nothing to break or lease), and the in-memory store may drop partly drained
+     * buckets, which the deny cache's reasoning forbids. Closing the chain leaves the store bean to Spring.
      */
-    static BucketStore resilient(BucketStore store, TollgateProperties props) {
-        BucketStore wrapped = store;
+    @Bean
+    @ConditionalOnMissingBean
+    public StoreChain tollgateStoreChain(BucketStore store, TollgateProperties props) {
+        StoreChain.Builder chain = StoreChain.around(store);
+        if (!store.distributed()) {
+            return chain.build();
+        }
         TollgateProperties.Breaker b = props.getBreaker();
         if (b.isEnabled()) {
             if (b.getFailureThreshold() < 1) {
@@ -152,8 +145,8 @@ public class TollgateAutoConfiguration {
                 throw new TollgateConfigurationException("tollgate.breaker.cool-down", String.valueOf(b.getCoolDown()),
                         "must be a positive duration such as 2s");
             }
-            wrapped = new CircuitBreakingBucketStore(wrapped, new CircuitBreaker("redis", b.getFailureThreshold(),
-                    b.getCoolDown(), System::nanoTime, CircuitBreaker.Listener.NONE));
+            chain.breaker(new CircuitBreaker("redis", b.getFailureThreshold(), b.getCoolDown(), MicrosClock.MONOTONIC,
+                    CircuitBreaker.Listener.NONE));
         }
         TollgateProperties.DenyCache d = props.getDenyCache();
         if (d.isEnabled()) {
@@ -161,14 +154,14 @@ public class TollgateAutoConfiguration {
                 throw new TollgateConfigurationException("tollgate.deny-cache.max-entries",
                         Integer.toString(d.getMaxEntries()), "must be at least 1");
             }
-            wrapped = new DenyCachingBucketStore(wrapped, MicrosClock.MONOTONIC, d.getMaxEntries());
+            chain.denyCache(d.getMaxEntries());
         }
-        return wrapped;
+        return chain.leases().build();
     }
 
     @Bean
     @ConditionalOnMissingBean
-    public RateLimiter tollgateRateLimiter(BucketStore store, TollgateProperties props,
+    public RateLimiter tollgateRateLimiter(StoreChain chain, TollgateProperties props,
                                            ObjectProvider<LimiterListener> listeners) {
         if (props.getExpectedInstances() < 1) {
             throw new TollgateConfigurationException("tollgate.expected-instances",
@@ -177,7 +170,7 @@ public class TollgateAutoConfiguration {
         List<LimiterListener> all = new ArrayList<>(listeners.orderedStream().toList());
         LimiterListener listener = all.isEmpty() ? LimiterListener.NONE : all.size() == 1 ? all.get(0)
                 : verdict -> all.forEach(l -> l.onVerdict(verdict));
-        return new RateLimiter(store, props.getFailurePolicy(), props.getExpectedInstances(), listener,
+        return new RateLimiter(chain, props.getFailurePolicy(), props.getExpectedInstances(), listener,
                 Duration.ofSeconds(10));
     }
 
@@ -246,9 +239,9 @@ public class TollgateAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        TollgateMetrics tollgateMetrics(ObjectProvider<MeterRegistry> registry, BucketStore store) {
+        TollgateMetrics tollgateMetrics(ObjectProvider<MeterRegistry> registry, StoreChain chain) {
             MeterRegistry r = registry.getIfUnique();
-            return r == null ? null : new TollgateMetrics(r, store);
+            return r == null ? null : new TollgateMetrics(r, chain);
         }
     }
 
@@ -259,12 +252,12 @@ public class TollgateAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "tollgateHealthIndicator")
-        TollgateHealthIndicator tollgateHealthIndicator(BucketStore store, TollgateProperties props) {
+        TollgateHealthIndicator tollgateHealthIndicator(StoreChain chain, TollgateProperties props) {
             // The store answers a ping within the overload timeout (a queue) plus the silence budget (a silent Redis).
             TollgateProperties.Redis r = props.getRedis();
             Duration budget = r.getTimeout() == null ? Duration.ofSeconds(3)
                     : RedisSettings.overloadTimeout(r).plus(r.getTimeout()).plusMillis(250);
-            return new TollgateHealthIndicator(store, budget);
+            return new TollgateHealthIndicator(chain, budget);
         }
     }
 

@@ -2,10 +2,25 @@ package io.tollgate.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.lease.LeasingBucketStore;
+import io.tollgate.core.limiter.RateLimiter;
+import io.tollgate.core.limiter.StoreChain;
+import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSet;
 import io.tollgate.core.rules.RuleSetParser;
+import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.InMemoryBucketStore;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
+/** The auto-configured limiter sends a rule's requests through the leases exactly when the rule has {@code lease} on. */
 class LeasedRulesTest {
 
     private final RuleSet rules = RuleSetParser.parse("""
@@ -15,12 +30,78 @@ class LeasedRulesTest {
              "default": {"capacity": 20, "refill_rate": 5}}
             """, "rate_limits.json");
 
+    /** An application's own shared store: counts the calls that reach it. */
+    static final class SharedStore implements BucketStore {
+        final InMemoryBucketStore memory = new InMemoryBucketStore();
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+            calls.incrementAndGet();
+            return memory.tryConsume(bucketKey, spec, cost);
+        }
+
+        @Override
+        public CompletionStage<Void> ping() {
+            return memory.ping();
+        }
+
+        @Override
+        public String describe() {
+            return "shared";
+        }
+
+        @Override
+        public boolean distributed() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+            memory.close();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnSharedStore {
+        @Bean
+        SharedStore sharedStore() {
+            return new SharedStore();
+        }
+    }
+
+    private Rule rule(String name) {
+        return rules.rules().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
     @Test
-    void onlyBucketsOfLeasedRulesUseLeases() {
-        assertThat(TollgateAutoConfiguration.leased(rules, "everyone:global")).isTrue();
-        // a rule whose name is a prefix of the leased one is not leased
-        assertThat(TollgateAutoConfiguration.leased(rules, "every:ip:10.0.0.1")).isFalse();
-        assertThat(TollgateAutoConfiguration.leased(rules, "everyoneelse:ip:10.0.0.1")).isFalse();
-        assertThat(TollgateAutoConfiguration.leased(rules, "default:ip:10.0.0.1")).isFalse();
+    void onlyRequestsOfLeasedRulesUseLeases() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TollgateAutoConfiguration.class))
+                .withUserConfiguration(OwnSharedStore.class).run(ctx -> {
+                    SharedStore store = ctx.getBean(SharedStore.class);
+                    StoreChain chain = ctx.getBean(StoreChain.class);
+                    // an application's own shared store is wrapped like Redis
+                    assertThat(chain.store()).isSameAs(store);
+                    assertThat(chain.breaker()).isPresent();
+                    assertThat(chain.denyCache()).isPresent();
+                    LeasingBucketStore leases = chain.leases().orElseThrow();
+                    RateLimiter limiter = ctx.getBean(RateLimiter.class);
+
+                    for (int i = 0; i < 5; i++) {
+                        assertThat(limiter.check(rule("everyone"), "global").toCompletableFuture().join().permitted())
+                                .isTrue();
+                    }
+                    assertThat(leases.backingCalls()).isEqualTo(1); // one batch serves all five
+                    assertThat(store.calls.get()).isEqualTo(1);
+
+                    // a rule whose name is a prefix of the leased one is not leased, nor is any other
+                    for (String name : new String[] {"every", "default"}) {
+                        for (int i = 0; i < 3; i++) {
+                            limiter.check(rule(name), "ip:10.0.0.1").toCompletableFuture().join();
+                        }
+                    }
+                    assertThat(leases.backingCalls()).isEqualTo(1);
+                    assertThat(store.calls.get()).isEqualTo(1 + 6);
+                });
     }
 }

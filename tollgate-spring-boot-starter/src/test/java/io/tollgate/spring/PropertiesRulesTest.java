@@ -156,7 +156,7 @@ class PropertiesRulesTest {
                 "tollgate.rules.api.limits[1].period=day",
                 "tollgate.rules.api.cost=1").run(ctx -> {
             assertThat(ctx).hasNotFailed();
-            assertThat(ctx.getBean(RateLimiter.class).store()).isInstanceOf(InMemoryBucketStore.class);
+            assertThat(ctx.getBean(RateLimiter.class).chain().store()).isInstanceOf(InMemoryBucketStore.class);
             Rule api = ctx.getBean(RuleSetSource.class).current().rule("api").orElseThrow();
             assertThat(api.spec().spec()).isEqualTo("10@1/hour+3@0.5/day");
             assertThat(api.matches("GET", "/api/x")).isTrue();

@@ -3,8 +3,9 @@ package io.tollgate.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.core.lease.LeasingBucketStore;
+import io.tollgate.core.limiter.RateLimiter;
+import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.resilience.CircuitBreakingBucketStore;
-import io.tollgate.core.resilience.DenyCachingBucketStore;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.testsupport.redis.RedisExtension;
@@ -44,13 +45,15 @@ class SharedRedisLimitTest {
     void twoInstancesShareOneBucket() {
         try (ConfigurableApplicationContext a = start(); ConfigurableApplicationContext b = start()) {
             // Redis, behind leases (off for this rule), the deny cache and the circuit breaker
-            BucketStore store = a.getBean(BucketStore.class);
-            assertThat(store).isInstanceOf(LeasingBucketStore.class);
-            BucketStore cache = ((LeasingBucketStore) store).backing();
-            assertThat(cache).isInstanceOf(DenyCachingBucketStore.class);
-            BucketStore breaker = ((DenyCachingBucketStore) cache).delegate();
+            StoreChain chain = a.getBean(StoreChain.class);
+            assertThat(a.getBean(RateLimiter.class).chain()).isSameAs(chain);
+            assertThat(chain.store()).isInstanceOf(RedisBucketStore.class).isSameAs(a.getBean(BucketStore.class));
+            LeasingBucketStore leases = chain.leases().orElseThrow();
+            assertThat(leases.backing()).isSameAs(chain.denyCache().orElseThrow());
+            BucketStore breaker = chain.denyCache().orElseThrow().delegate();
             assertThat(breaker).isInstanceOf(CircuitBreakingBucketStore.class);
-            assertThat(((CircuitBreakingBucketStore) breaker).delegate()).isInstanceOf(RedisBucketStore.class);
+            assertThat(((CircuitBreakingBucketStore) breaker).breaker()).isSameAs(chain.breaker().orElseThrow());
+            assertThat(((CircuitBreakingBucketStore) breaker).delegate()).isSameAs(chain.store());
             Http first = new Http(port(a));
             Http second = new Http(port(b));
             int allowed = 0;

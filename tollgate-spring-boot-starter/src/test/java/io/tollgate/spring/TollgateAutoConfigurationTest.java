@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.core.limiter.Outcome;
 import io.tollgate.core.limiter.RateLimiter;
+import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.limiter.Verdict;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSetSource;
@@ -73,8 +74,36 @@ class TollgateAutoConfigurationTest {
     @Test
     void userBeansReplaceTheDefaults() {
         runner.withUserConfiguration(OwnStore.class).run(ctx -> {
-            assertThat(ctx).hasSingleBean(BucketStore.class);
-            assertThat(ctx.getBean(RateLimiter.class).store()).isSameAs(ctx.getBean("myStore"));
+            assertThat(ctx).hasSingleBean(BucketStore.class).hasSingleBean(StoreChain.class);
+            assertThat(ctx.getBean(RateLimiter.class).chain().store()).isSameAs(ctx.getBean("myStore"));
+            assertThat(ctx.getBean(RateLimiter.class).chain()).isSameAs(ctx.getBean(StoreChain.class));
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnChain {
+        @Bean
+        StoreChain myChain() {
+            return StoreChain.around(new InMemoryBucketStore()).build();
+        }
+    }
+
+    @Test
+    void aUserChainReplacesTheDefaultOne() {
+        runner.withUserConfiguration(OwnChain.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed().hasSingleBean(StoreChain.class);
+            assertThat(ctx.getBean(RateLimiter.class).chain()).isSameAs(ctx.getBean("myChain"));
+        });
+    }
+
+    @Test
+    void theInMemoryStoreGetsNoLayers() {
+        runner.run(ctx -> {
+            StoreChain chain = ctx.getBean(StoreChain.class);
+            assertThat(chain.store()).isSameAs(ctx.getBean(BucketStore.class));
+            assertThat(chain.breaker()).isEmpty();
+            assertThat(chain.denyCache()).isEmpty();
+            assertThat(chain.leases()).isEmpty();
         });
     }
 

@@ -12,12 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 
 /**
  * Token leases for hot, global buckets: this instance takes a small batch of tokens from the backing (shared) store in
  * one {@code tryConsume(key, spec, batch)} call and then serves requests from that batch locally, without a round trip.
- * Opt-in per bucket key through the {@code leased} predicate; other keys pass straight through.
+ * Every bucket sent here is leased; choosing which ones are (rules with {@code lease} on) is the caller's business:
+ * {@link io.tollgate.core.limiter.StoreChain} sends only those here and the rest past this layer.
  *
  * <h2>Safety: never over-admits</h2>
  * Leased tokens are consumed from the backing store up front (for every limit of a multi-limit spec, since the batch
@@ -60,7 +60,6 @@ public final class LeasingBucketStore implements BucketStore {
     private static final int SWEEP_EVERY_CALLS = 1 << 14;
 
     private final BucketStore backing;
-    private final Predicate<String> leased;
     private final MicrosClock clock;
     private final long leaseTtlMicros;
     private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
@@ -68,14 +67,12 @@ public final class LeasingBucketStore implements BucketStore {
     private final AtomicLong storeCalls = new AtomicLong();
 
     /**
-     * @param backing  the shared store leases are taken from; closed by {@link #close()}
-     * @param leased   which bucket keys use leases (e.g. {@code key -> key.startsWith("global:")})
-     * @param clock    local clock for lease expiry and rate tracking
+     * @param backing  the shared store leases are taken from; not closed by {@link #close()}
+     * @param clock    lease expiry and rate windows, local durations only: {@link MicrosClock#MONOTONIC} in production
      * @param leaseTtl how long unused leased tokens are kept, more than 0
      */
-    public LeasingBucketStore(BucketStore backing, Predicate<String> leased, MicrosClock clock, Duration leaseTtl) {
+    public LeasingBucketStore(BucketStore backing, MicrosClock clock, Duration leaseTtl) {
         this.backing = Objects.requireNonNull(backing, "backing");
-        this.leased = Objects.requireNonNull(leased, "leased");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (leaseTtl.isNegative() || leaseTtl.isZero()) {
             throw new IllegalArgumentException("lease TTL must be positive, got " + leaseTtl);
@@ -83,8 +80,9 @@ public final class LeasingBucketStore implements BucketStore {
         this.leaseTtlMicros = leaseTtl.toNanos() / 1000;
     }
 
-    public LeasingBucketStore(BucketStore backing, Predicate<String> leased) {
-        this(backing, leased, MicrosClock.SYSTEM, DEFAULT_LEASE_TTL);
+    /** {@link MicrosClock#MONOTONIC} clock, {@link #DEFAULT_LEASE_TTL}. */
+    public LeasingBucketStore(BucketStore backing) {
+        this(backing, MicrosClock.MONOTONIC, DEFAULT_LEASE_TTL);
     }
 
     /** Largest number of tokens one instance holds for a bucket of this spec: {@code max(1, 5% of min capacity)}. */
@@ -157,7 +155,7 @@ public final class LeasingBucketStore implements BucketStore {
         if (cost < 1) {
             throw new IllegalArgumentException("cost must be at least 1, got " + cost);
         }
-        if (cost > maxBatch(spec) || !leased.test(bucketKey)) {
+        if (cost > maxBatch(spec)) {
             return direct(bucketKey, spec, cost);
         }
         maybeSweep();
@@ -379,9 +377,9 @@ public final class LeasingBucketStore implements BucketStore {
         return backing.distributed();
     }
 
+    /** Drops the leased tokens (they are lost, as on expiry); leaves the backing store open. */
     @Override
     public void close() {
         leases.clear();
-        backing.close();
     }
 }

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * failure policy. Web adapters resolve the rule and the client key, call {@link #check}, and turn the {@link Verdict}
  * into a response.
  *
+ * <p>The store is a {@link StoreChain}: a rule with {@link Rule#lease() lease} on enters it at the leases, any other
+ * rule skips them.
+ *
  * <p>Never blocks. When the store fails (timeout, connection loss, open circuit), the rule's {@link FailurePolicy}
  * (or the default) decides: {@code fail-open} decides with a local bucket holding the rule's full limit, seeded from
  * the store's last levels for that bucket ({@link FallbackBuckets}), so no client gets past its own limit in this
@@ -39,7 +42,7 @@ public final class RateLimiter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
 
-    private final BucketStore store;
+    private final StoreChain chain;
     private final FailurePolicy defaultPolicy;
     private final int expectedInstances;
     private final LimiterListener listener;
@@ -49,27 +52,27 @@ public final class RateLimiter implements AutoCloseable {
     private final ConcurrentHashMap<Rule, BucketSpec> localSpecs = new ConcurrentHashMap<>();
 
     /**
-     * @param store             where buckets live
+     * @param chain             where buckets live, and the layers in front of them; used, not closed
      * @param defaultPolicy     failure policy for rules that name none
      * @param expectedInstances how many instances share the limits; scales the {@code local} fallback
      * @param listener          receives every verdict (metrics, denial logs)
      * @param fallbackLogEvery  at most one fallback log line (and one shedding line) per this interval
      */
-    public RateLimiter(BucketStore store, FailurePolicy defaultPolicy, int expectedInstances, LimiterListener listener,
+    public RateLimiter(StoreChain chain, FailurePolicy defaultPolicy, int expectedInstances, LimiterListener listener,
                        Duration fallbackLogEvery) {
-        this(store, defaultPolicy, expectedInstances, listener, fallbackLogEvery, new FallbackBuckets());
+        this(chain, defaultPolicy, expectedInstances, listener, fallbackLogEvery, new FallbackBuckets());
     }
 
     /**
      * As above, with the local buckets the {@code fail-open} and {@code local} policies decide with (and their clock).
      * The limiter owns them from here on: it feeds them every store answer and clears them on {@link #close()}.
      */
-    public RateLimiter(BucketStore store, FailurePolicy defaultPolicy, int expectedInstances, LimiterListener listener,
+    public RateLimiter(StoreChain chain, FailurePolicy defaultPolicy, int expectedInstances, LimiterListener listener,
                        Duration fallbackLogEvery, FallbackBuckets fallbackBuckets) {
         if (expectedInstances < 1) {
             throw new IllegalArgumentException("expected instances must be at least 1, got " + expectedInstances);
         }
-        this.store = Objects.requireNonNull(store, "store");
+        this.chain = Objects.requireNonNull(chain, "chain");
         this.defaultPolicy = Objects.requireNonNull(defaultPolicy, "defaultPolicy");
         this.expectedInstances = expectedInstances;
         this.listener = listener == null ? LimiterListener.NONE : listener;
@@ -78,8 +81,14 @@ public final class RateLimiter implements AutoCloseable {
         this.shedLog = new ThrottledLog(fallbackLogEvery);
     }
 
+    /** A plain store without layers (no breaker, deny cache or leases), {@code fail-open}, one instance. */
     public RateLimiter(BucketStore store) {
-        this(store, FailurePolicy.FAIL_OPEN, 1, LimiterListener.NONE, Duration.ofSeconds(10));
+        this(StoreChain.around(store).build());
+    }
+
+    /** {@code fail-open}, one instance, no listener. */
+    public RateLimiter(StoreChain chain) {
+        this(chain, FailurePolicy.FAIL_OPEN, 1, LimiterListener.NONE, Duration.ofSeconds(10));
     }
 
     /** The bucket key a rule and client key map to. */
@@ -89,11 +98,12 @@ public final class RateLimiter implements AutoCloseable {
 
     /** Decides one request. The stage never completes exceptionally because of the store. */
     public CompletionStage<Verdict> check(Rule rule, String clientKey) {
+        // Latency for metrics only, never an input to a decision: nanosecond resolution, so no MicrosClock.
         long start = System.nanoTime();
         String bucketKey = bucketKey(rule, clientKey);
         CompletionStage<Decision> stage;
         try {
-            stage = store.tryConsume(bucketKey, rule.spec(), rule.cost());
+            stage = chain.tryConsume(bucketKey, rule.spec(), rule.cost(), rule.lease());
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);
         }
@@ -209,8 +219,9 @@ public final class RateLimiter implements AutoCloseable {
         return t;
     }
 
-    public BucketStore store() {
-        return store;
+    /** The store and its layers. */
+    public StoreChain chain() {
+        return chain;
     }
 
     public FailurePolicy defaultPolicy() {

@@ -1,5 +1,8 @@
 package io.tollgate.core.limiter;
 
+import io.tollgate.core.store.MicrosClock;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
@@ -9,19 +12,27 @@ import java.util.function.LongConsumer;
  */
 public final class ThrottledLog {
 
-    private final long intervalNanos;
-    private final AtomicLong nextAllowedNanos = new AtomicLong(Long.MIN_VALUE);
+    private final long intervalMicros;
+    private final MicrosClock clock;
+    private final AtomicLong nextAllowedMicros = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong suppressed = new AtomicLong();
 
-    public ThrottledLog(java.time.Duration interval) {
-        this.intervalNanos = interval.toNanos();
+    /** With {@link MicrosClock#MONOTONIC}. */
+    public ThrottledLog(Duration interval) {
+        this(interval, MicrosClock.MONOTONIC);
+    }
+
+    /** @param clock local durations only: {@link MicrosClock#MONOTONIC} in production */
+    public ThrottledLog(Duration interval, MicrosClock clock) {
+        this.intervalMicros = interval.toNanos() / 1_000;
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** Runs {@code log} with the number of events suppressed since the last run, if the interval has passed. */
     public void event(LongConsumer log) {
-        long now = System.nanoTime();
-        long next = nextAllowedNanos.get();
-        if ((next == Long.MIN_VALUE || now - next >= 0) && nextAllowedNanos.compareAndSet(next, now + intervalNanos)) {
+        long now = clock.nowMicros();
+        long next = nextAllowedMicros.get();
+        if ((next == Long.MIN_VALUE || now - next >= 0) && nextAllowedMicros.compareAndSet(next, now + intervalMicros)) {
             log.accept(suppressed.getAndSet(0));
         } else {
             suppressed.incrementAndGet();

@@ -1,10 +1,10 @@
 package io.tollgate.core.resilience;
 
+import io.tollgate.core.store.MicrosClock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A probe whose outcome never arrives would wedge the breaker in HALF_OPEN; as a safety net, a probe older than one
  * cool-down is presumed lost and the next caller becomes the new probe.
+ *
+ * <p>Time is a {@link MicrosClock} measuring local durations only, so it must be {@link MicrosClock#MONOTONIC} in
+ * production: a wall clock stepping back would hold the breaker open for the size of the step.
  */
 public final class CircuitBreaker {
 
@@ -67,7 +70,7 @@ public final class CircuitBreaker {
     }
 
     /** One immutable snapshot. {@code generation} changes on every state change, which makes old permits stale. */
-    private record Phase(State state, long sinceNanos, long generation, int failures, Permit permit) {
+    private record Phase(State state, long sinceMicros, long generation, int failures, Permit permit) {
         static Phase closed(long now, long generation) {
             return new Phase(State.CLOSED, now, generation, 0, new Permit(generation, false));
         }
@@ -81,14 +84,14 @@ public final class CircuitBreaker {
         }
 
         Phase withFailures(int n) {
-            return new Phase(state, sinceNanos, generation, n, permit);
+            return new Phase(state, sinceMicros, generation, n, permit);
         }
     }
 
     private final String name;
     private final int failureThreshold;
-    private final long coolDownNanos;
-    private final LongSupplier nanoTime;
+    private final long coolDownMicros;
+    private final MicrosClock clock;
     private final Listener listener;
     private final AtomicReference<Phase> phase;
     private final AtomicLong timesOpened = new AtomicLong();
@@ -96,28 +99,28 @@ public final class CircuitBreaker {
     /**
      * @param name             used in log lines, e.g. the store's description
      * @param failureThreshold consecutive failures that open the breaker, at least 1
-     * @param coolDown         how long the breaker stays open before a probe, positive
-     * @param nanoTime         monotonic time source in nanoseconds ({@code System::nanoTime} in production)
+     * @param coolDown         how long the breaker stays open before a probe, at least 1 µs
+     * @param clock            local durations; {@link MicrosClock#MONOTONIC} in production
      * @param listener         receives state changes; {@code null} for none
      */
-    public CircuitBreaker(String name, int failureThreshold, Duration coolDown, LongSupplier nanoTime, Listener listener) {
+    public CircuitBreaker(String name, int failureThreshold, Duration coolDown, MicrosClock clock, Listener listener) {
         if (failureThreshold < 1) {
             throw new IllegalArgumentException("failure threshold must be at least 1, got " + failureThreshold);
         }
-        if (coolDown.isNegative() || coolDown.isZero()) {
-            throw new IllegalArgumentException("cool-down must be positive, got " + coolDown);
+        if (coolDown.isNegative() || coolDown.toNanos() < 1_000) {
+            throw new IllegalArgumentException("cool-down must be at least 1 µs, got " + coolDown);
         }
         this.name = Objects.requireNonNull(name, "name");
         this.failureThreshold = failureThreshold;
-        this.coolDownNanos = coolDown.toNanos();
-        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.coolDownMicros = coolDown.toNanos() / 1_000;
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.listener = listener == null ? Listener.NONE : listener;
-        this.phase = new AtomicReference<>(Phase.closed(nanoTime.getAsLong(), 0));
+        this.phase = new AtomicReference<>(Phase.closed(clock.nowMicros(), 0));
     }
 
-    /** Threshold 5, cool-down 2 s, system nano time, no listener. */
+    /** Threshold 5, cool-down 2 s, {@link MicrosClock#MONOTONIC}, no listener. */
     public CircuitBreaker(String name) {
-        this(name, DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOL_DOWN, System::nanoTime, Listener.NONE);
+        this(name, DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOL_DOWN, MicrosClock.MONOTONIC, Listener.NONE);
     }
 
     /**
@@ -132,8 +135,8 @@ public final class CircuitBreaker {
                 case CLOSED:
                     return p.permit();
                 case OPEN: {
-                    long now = nanoTime.getAsLong();
-                    if (now - p.sinceNanos() < coolDownNanos) {
+                    long now = clock.nowMicros();
+                    if (now - p.sinceMicros() < coolDownMicros) {
                         return null;
                     }
                     Phase next = Phase.halfOpen(now, p.generation() + 1, p.failures());
@@ -144,8 +147,8 @@ public final class CircuitBreaker {
                     break; // lost the race: someone else is the probe (or the phase moved on); look again
                 }
                 case HALF_OPEN: {
-                    long now = nanoTime.getAsLong();
-                    if (now - p.sinceNanos() < coolDownNanos) {
+                    long now = clock.nowMicros();
+                    if (now - p.sinceMicros() < coolDownMicros) {
                         return null; // the probe is in flight
                     }
                     // The probe has been silent for a whole cool-down: presume it lost and let this caller probe.
@@ -174,7 +177,7 @@ public final class CircuitBreaker {
                     return;
                 }
             } else if (p.state() == State.HALF_OPEN && permit.probe) {
-                if (phase.compareAndSet(p, Phase.closed(nanoTime.getAsLong(), p.generation() + 1))) {
+                if (phase.compareAndSet(p, Phase.closed(clock.nowMicros(), p.generation() + 1))) {
                     changed(State.HALF_OPEN, State.CLOSED, 0);
                     return;
                 }
@@ -194,7 +197,7 @@ public final class CircuitBreaker {
             int failures = p.failures() + 1;
             if (p.state() == State.CLOSED) {
                 Phase next = failures >= failureThreshold
-                        ? Phase.open(nanoTime.getAsLong(), p.generation() + 1, failures)
+                        ? Phase.open(clock.nowMicros(), p.generation() + 1, failures)
                         : p.withFailures(failures);
                 if (phase.compareAndSet(p, next)) {
                     if (next.state() == State.OPEN) {
@@ -204,7 +207,7 @@ public final class CircuitBreaker {
                     return;
                 }
             } else if (p.state() == State.HALF_OPEN && permit.probe) {
-                if (phase.compareAndSet(p, Phase.open(nanoTime.getAsLong(), p.generation() + 1, failures))) {
+                if (phase.compareAndSet(p, Phase.open(clock.nowMicros(), p.generation() + 1, failures))) {
                     timesOpened.incrementAndGet();
                     changed(State.HALF_OPEN, State.OPEN, failures);
                     return;
@@ -226,14 +229,14 @@ public final class CircuitBreaker {
         Phase p = phase.get();
         if (p.state() == State.HALF_OPEN && p.generation() == permit.generation) {
             // Back-date the phase by a cool-down so the next tryAcquire treats the probe slot as free.
-            phase.compareAndSet(p, Phase.halfOpen(nanoTime.getAsLong() - coolDownNanos, p.generation() + 1, p.failures()));
+            phase.compareAndSet(p, Phase.halfOpen(clock.nowMicros() - coolDownMicros, p.generation() + 1, p.failures()));
         }
     }
 
     private void changed(State from, State to, int failures) {
         if (to == State.OPEN) {
             log.warn("Circuit breaker for {} opened after {} consecutive failures ({} -> {}); failing fast for {} ms",
-                    name, failures, from, to, coolDownNanos / 1_000_000);
+                    name, failures, from, to, coolDownMicros / 1_000);
         } else {
             log.info("Circuit breaker for {}: {} -> {}", name, from, to);
         }
@@ -259,10 +262,10 @@ public final class CircuitBreaker {
         return timesOpened.get();
     }
 
-    /** Nanoseconds until a probe may be attempted; zero unless OPEN. */
-    public long remainingOpenNanos() {
+    /** Microseconds until a probe may be attempted; zero unless OPEN. */
+    public long remainingOpenMicros() {
         Phase p = phase.get();
-        return p.state() == State.OPEN ? Math.max(0, coolDownNanos - (nanoTime.getAsLong() - p.sinceNanos())) : 0;
+        return p.state() == State.OPEN ? Math.max(0, coolDownMicros - (clock.nowMicros() - p.sinceMicros())) : 0;
     }
 
     public int failureThreshold() {
@@ -270,7 +273,7 @@ public final class CircuitBreaker {
     }
 
     public Duration coolDown() {
-        return Duration.ofNanos(coolDownNanos);
+        return Duration.ofNanos(coolDownMicros * 1_000);
     }
 
     public String name() {

@@ -18,9 +18,10 @@ import java.util.function.Supplier;
  * failure; any {@link Decision}, allowed or denied, is a success; any other exception (a bug, a bad argument) counts
  * neither way. {@link #ping()} goes through the breaker too, so a health check can serve as the probe.
  *
- * <p>When combining with {@link DenyCachingBucketStore}, put the deny cache <em>outside</em> this store: locally
- * served denials must not count as store successes (that would close a half-open breaker without asking the store),
- * and provable denials stay valid while the store is unreachable.
+ * <p>{@link io.tollgate.core.limiter.StoreChain} puts this layer innermost, under the deny cache and the leases, and
+ * says why.
+ *
+ * <p>{@link #close()} closes nothing: the breaker holds no resources, and the wrapped store belongs to whoever made it.
  */
 public final class CircuitBreakingBucketStore implements BucketStore {
 
@@ -28,7 +29,7 @@ public final class CircuitBreakingBucketStore implements BucketStore {
     private final CircuitBreaker breaker;
 
     /**
-     * @param delegate the store to protect
+     * @param delegate the store to protect; not closed by {@link #close()}
      * @param breaker  the breaker; owned by this store from now on
      */
     public CircuitBreakingBucketStore(BucketStore delegate, CircuitBreaker breaker) {
@@ -55,7 +56,7 @@ public final class CircuitBreakingBucketStore implements BucketStore {
         CircuitBreaker.Permit permit = breaker.tryAcquire();
         if (permit == null) {
             String when = breaker.state() == CircuitBreaker.State.HALF_OPEN ? "a probe is in flight"
-                    : "next probe in " + (breaker.remainingOpenNanos() + 999_999) / 1_000_000 + " ms";
+                    : "next probe in " + (breaker.remainingOpenMicros() + 999) / 1_000 + " ms";
             return CompletableFuture.failedFuture(new CircuitOpenException("circuit open for " + delegate.describe()
                     + "; " + when));
         }
@@ -103,8 +104,8 @@ public final class CircuitBreakingBucketStore implements BucketStore {
         return delegate.distributed();
     }
 
+    /** Leaves the wrapped store open: whoever made it closes it. */
     @Override
     public void close() {
-        delegate.close();
     }
 }

@@ -69,15 +69,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * unusable rather than wrong. Finally, a local denial is what the store would answer at the instant of the local
  * decision; a real round trip would have been evaluated a one-way latency later.
  *
- * <p>Switching the cache off means not wrapping the store. Put it outside a {@link CircuitBreakingBucketStore}, so
- * provable denials keep being served while the circuit is open and do not count as store successes.
+ * <p>Switching the cache off means not wrapping the store. {@link io.tollgate.core.limiter.StoreChain} puts it
+ * outside the circuit breaker and inside the leases, and says why.
+ *
+ * <p>{@link #close()} drops the cached denials only; the wrapped store belongs to whoever made it.
  */
 public final class DenyCachingBucketStore implements BucketStore {
 
     /** Default cap on cached denials. */
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
-
-
 
     /** One cached denial. Immutable; {@code levels} is never written after construction. */
     private record Entry(BucketSpec spec, long sendMicros, long storeMicros, long[] levels, long expiresAtMicros) {
@@ -94,7 +94,8 @@ public final class DenyCachingBucketStore implements BucketStore {
     private final LongAdder storeCalls = new LongAdder();
 
     /**
-     * @param delegate   the store; must satisfy "only refill adds tokens" (see the class comment)
+     * @param delegate   the store; must satisfy "only refill adds tokens" (see the class comment); not closed by
+     *                   {@link #close()}
      * @param clock      local monotonic microseconds, read before each store call; {@link MicrosClock#MONOTONIC} in production
      * @param maxEntries cap on cached denials, at least 1
      */
@@ -257,9 +258,9 @@ public final class DenyCachingBucketStore implements BucketStore {
         return delegate.distributed();
     }
 
+    /** Drops the cached denials; leaves the wrapped store open. */
     @Override
     public void close() {
         entries.clear();
-        delegate.close();
     }
 }

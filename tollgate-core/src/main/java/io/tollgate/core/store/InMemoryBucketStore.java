@@ -32,10 +32,16 @@ public final class InMemoryBucketStore implements BucketStore {
     private final int maxBuckets;
     private final ReentrantLock sweepLock = new ReentrantLock();
 
+    /** {@link MicrosClock#MONOTONIC} clock, {@value #DEFAULT_MAX_BUCKETS} buckets. */
     public InMemoryBucketStore() {
-        this(MicrosClock.SYSTEM, DEFAULT_MAX_BUCKETS);
+        this(MicrosClock.MONOTONIC, DEFAULT_MAX_BUCKETS);
     }
 
+    /**
+     * @param clock      refill time; only differences are used, so {@link MicrosClock#MONOTONIC} in production (a wall
+     *                   clock stepping forward would refill every bucket at once). Decisions carry its readings.
+     * @param maxBuckets cap on the buckets held, at least 1
+     */
     public InMemoryBucketStore(MicrosClock clock, int maxBuckets) {
         if (maxBuckets < 1) {
             throw new IllegalArgumentException("maxBuckets must be at least 1, got " + maxBuckets);

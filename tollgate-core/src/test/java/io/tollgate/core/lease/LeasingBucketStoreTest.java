@@ -33,8 +33,8 @@ class LeasingBucketStoreTest {
     void twoInstancesNeverOverAdmitAndUnderAdmitAtMostOneBatchEach() {
         CountingBucketStore counting = new CountingBucketStore(shared);
         Duration ttl = Duration.ofSeconds(1);
-        LeasingBucketStore a = new LeasingBucketStore(counting, k -> true, clock, ttl);
-        LeasingBucketStore b = new LeasingBucketStore(counting, k -> true, clock, ttl);
+        LeasingBucketStore a = new LeasingBucketStore(counting, clock, ttl);
+        LeasingBucketStore b = new LeasingBucketStore(counting, clock, ttl);
         Random rnd = new Random(42);
         long admitted = 0;
         long requests = 0;
@@ -67,8 +67,8 @@ class LeasingBucketStoreTest {
     void longRunUnderAdmissionIsAtMostOneBatchPerInstancePerTtl() {
         CountingBucketStore counting = new CountingBucketStore(shared);
         Duration ttl = Duration.ofMillis(200);
-        LeasingBucketStore a = new LeasingBucketStore(counting, k -> true, clock, ttl);
-        LeasingBucketStore b = new LeasingBucketStore(counting, k -> true, clock, ttl);
+        LeasingBucketStore a = new LeasingBucketStore(counting, clock, ttl);
+        LeasingBucketStore b = new LeasingBucketStore(counting, clock, ttl);
         Random rnd = new Random(7);
         long admitted = 0;
         long elapsedMs = 3000;
@@ -93,7 +93,7 @@ class LeasingBucketStoreTest {
     @Test
     void leasedTokensExpireAfterTheTtl() {
         CountingBucketStore counting = new CountingBucketStore(shared);
-        LeasingBucketStore a = new LeasingBucketStore(counting, k -> true, clock, Duration.ofSeconds(1));
+        LeasingBucketStore a = new LeasingBucketStore(counting, clock, Duration.ofSeconds(1));
         assertThat(take(a, "g", HOT, 1)).isTrue();
         long first = counting.granted.get();
         assertThat(first).isEqualTo(LeasingBucketStore.initialBatch(HOT));
@@ -109,7 +109,7 @@ class LeasingBucketStoreTest {
         CountingBucketStore counting = new CountingBucketStore(shared);
         // Drain the shared bucket to 3 tokens directly.
         assertThat(take(shared, "g", spec, 997)).isTrue();
-        LeasingBucketStore a = new LeasingBucketStore(counting, k -> true, clock, Duration.ofSeconds(1));
+        LeasingBucketStore a = new LeasingBucketStore(counting, clock, Duration.ofSeconds(1));
         int admitted = 0;
         for (int i = 0; i < 10; i++) {
             if (take(a, "g", spec, 1)) {
@@ -128,7 +128,7 @@ class LeasingBucketStoreTest {
     @Test
     void multiLimitBatchesTakeFromEveryLimit() {
         BucketSpec spec = BucketSpec.of(Limit.of(1000, 100, RefillPeriod.SECOND), Limit.of(2000, 1, RefillPeriod.HOUR));
-        LeasingBucketStore a = new LeasingBucketStore(shared, k -> true, clock, Duration.ofSeconds(1));
+        LeasingBucketStore a = new LeasingBucketStore(shared, clock, Duration.ofSeconds(1));
         assertThat(take(a, "g", spec, 1)).isTrue();
         Decision direct = shared.tryConsume("g", spec, 1).toCompletableFuture().join();
         long batch = LeasingBucketStore.initialBatch(spec);
@@ -149,7 +149,7 @@ class LeasingBucketStoreTest {
                 return later;
             }
         };
-        LeasingBucketStore a = new LeasingBucketStore(slow, k -> true, clock, Duration.ofSeconds(1));
+        LeasingBucketStore a = new LeasingBucketStore(slow, clock, Duration.ofSeconds(1));
         List<CompletableFuture<Decision>> results = new ArrayList<>();
         long batch = LeasingBucketStore.initialBatch(HOT);
         for (int i = 0; i < batch; i++) {
@@ -160,17 +160,5 @@ class LeasingBucketStoreTest {
         pending.get(0).run();
         assertThat(results).allSatisfy(f -> assertThat(f.join().allowed()).isTrue());
         assertThat(slowCalls.get()).isEqualTo(1);
-    }
-
-    @Test
-    void keysNotLeasedPassThrough() {
-        CountingBucketStore counting = new CountingBucketStore(shared);
-        LeasingBucketStore a = new LeasingBucketStore(counting, k -> k.startsWith("global:"), clock,
-                Duration.ofSeconds(1));
-        for (int i = 0; i < 5; i++) {
-            assertThat(take(a, "user:1", HOT, 1)).isTrue();
-        }
-        assertThat(counting.calls.get()).isEqualTo(5);
-        assertThat(counting.granted.get()).isEqualTo(5);
     }
 }

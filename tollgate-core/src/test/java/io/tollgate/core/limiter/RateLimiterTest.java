@@ -76,6 +76,11 @@ class RateLimiterTest {
         }
     }
 
+    /** A chain without layers: these tests are about the limiter, not the store's layers. */
+    private static StoreChain chain(BucketStore store) {
+        return StoreChain.around(store).build();
+    }
+
     private static Verdict check(RateLimiter limiter, Rule rule) {
         return limiter.check(rule, "ip:10.0.0.1").toCompletableFuture().join();
     }
@@ -83,7 +88,7 @@ class RateLimiterTest {
     @Test
     void enforcingRuleDeniesAndShadowRuleReports() {
         List<Verdict> seen = new ArrayList<>();
-        RateLimiter limiter = new RateLimiter(new InMemoryBucketStore(), FailurePolicy.FAIL_OPEN, 1, seen::add,
+        RateLimiter limiter = new RateLimiter(chain(new InMemoryBucketStore()), FailurePolicy.FAIL_OPEN, 1, seen::add,
                 Duration.ofSeconds(10));
         Rule enforce = Rule.builder("default").spec(SEED).build();
         Rule shadow = Rule.builder("shadowed").spec(SEED).mode(RuleMode.SHADOW).build();
@@ -124,7 +129,7 @@ class RateLimiterTest {
 
     @Test
     void localPolicyScalesByExpectedInstances() {
-        RateLimiter limiter = new RateLimiter(new DownStore(), FailurePolicy.LOCAL, 4, null, Duration.ofSeconds(10),
+        RateLimiter limiter = new RateLimiter(chain(new DownStore()), FailurePolicy.LOCAL, 4, null, Duration.ofSeconds(10),
                 new FallbackBuckets(new ManualClock(0), 1_000));
         Rule rule = Rule.builder("default").spec(SEED).build();
         int permitted = 0;
@@ -141,7 +146,7 @@ class RateLimiterTest {
 
     @Test
     void ruleOverridesDefaultPolicy() {
-        RateLimiter limiter = new RateLimiter(new DownStore(), FailurePolicy.FAIL_CLOSED, 1, null, Duration.ofSeconds(10));
+        RateLimiter limiter = new RateLimiter(chain(new DownStore()), FailurePolicy.FAIL_CLOSED, 1, null, Duration.ofSeconds(10));
         Verdict v = check(limiter, Rule.builder("open").spec(SEED).failurePolicy(FailurePolicy.FAIL_OPEN).build());
         assertThat(v.permitted()).isTrue();
         assertThat(check(limiter, Rule.builder("default").spec(SEED).build()).permitted()).isFalse();
@@ -153,7 +158,7 @@ class RateLimiterTest {
     private final ManualClock clock = new ManualClock(1_000_000_000L);
     private final CountingBucketStore store = new CountingBucketStore(new InMemoryBucketStore(clock, 1_000));
     private final List<Verdict> seen = new ArrayList<>();
-    private final RateLimiter limiter = new RateLimiter(store, FailurePolicy.FAIL_OPEN, 1, seen::add,
+    private final RateLimiter limiter = new RateLimiter(chain(store), FailurePolicy.FAIL_OPEN, 1, seen::add,
             Duration.ofSeconds(10), new FallbackBuckets(clock, 1_000));
     private final Rule rule = Rule.builder("default").spec(SEED).build();
 
@@ -270,7 +275,7 @@ class RateLimiterTest {
 
     @Test
     void failOpenUnboundedAdmitsEverything() {
-        RateLimiter unbounded = new RateLimiter(new DownStore(), FailurePolicy.FAIL_OPEN_UNBOUNDED, 1, null,
+        RateLimiter unbounded = new RateLimiter(chain(new DownStore()), FailurePolicy.FAIL_OPEN_UNBOUNDED, 1, null,
                 Duration.ofSeconds(10));
         for (int i = 0; i < 1_000; i++) {
             Verdict v = check(unbounded, rule);
@@ -300,7 +305,7 @@ class RateLimiterTest {
     void anOverloadedStoreShedsWhateverThePolicy(FailurePolicy policy) {
         List<Verdict> verdicts = new ArrayList<>();
         RateLimiter overloaded = new RateLimiter(
-                new DownStore(() -> new StoreOverloadedException("queued 80 ms, budget 50 ms")), policy, 4,
+                chain(new DownStore(() -> new StoreOverloadedException("queued 80 ms, budget 50 ms"))), policy, 4,
                 verdicts::add, Duration.ofSeconds(10));
         for (int i = 0; i < 30; i++) {
             Verdict v = check(overloaded, rule);

@@ -7,6 +7,7 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.resilience.CircuitBreaker.State;
+import io.tollgate.core.store.ManualClock;
 import io.tollgate.core.store.StoreException;
 import io.tollgate.core.store.StoreUnavailableException;
 import java.time.Duration;
@@ -21,19 +22,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class CircuitBreakingBucketStoreTest {
 
     private static final BucketSpec SPEC = BucketSpec.of(Limit.of(10, 1, RefillPeriod.SECOND));
-    private static final long COOL_DOWN_NANOS = Duration.ofSeconds(2).toNanos();
+    private static final long COOL_DOWN_MICROS = Duration.ofSeconds(2).toNanos() / 1_000;
 
-    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private final ManualClock clock = new ManualClock(1_000_000L);
     private final List<String> transitions = new CopyOnWriteArrayList<>();
     private final ScriptedStore inner = new ScriptedStore();
-    private final CircuitBreaker breaker = new CircuitBreaker("test", 5, Duration.ofSeconds(2), nanos::get,
+    private final CircuitBreaker breaker = new CircuitBreaker("test", 5, Duration.ofSeconds(2), clock,
             (from, to) -> transitions.add(from + "->" + to));
     private final CircuitBreakingBucketStore store = new CircuitBreakingBucketStore(inner, breaker);
     private ExecutorService pool;
@@ -111,7 +111,7 @@ class CircuitBreakingBucketStoreTest {
         openIt();
         int before = inner.calls.get();
         for (int i = 0; i < 100; i++) {
-            nanos.addAndGet(COOL_DOWN_NANOS / 200);
+            clock.advanceMicros(COOL_DOWN_MICROS / 200);
             Throwable t = failure(call());
             assertThat(t).isInstanceOf(CircuitOpenException.class).isInstanceOf(StoreUnavailableException.class);
             assertThat(t.getMessage()).startsWith("circuit open");
@@ -124,7 +124,7 @@ class CircuitBreakingBucketStoreTest {
     @Test
     void exactlyOneProbeAmongConcurrentCallersAfterCoolDown() throws Exception {
         openIt();
-        nanos.addAndGet(COOL_DOWN_NANOS);
+        clock.advanceMicros(COOL_DOWN_MICROS);
         inner.mode = ScriptedStore.Mode.HANG; // the probe stays in flight while everyone else arrives
         int before = inner.calls.get();
         pool = Executors.newFixedThreadPool(8);
@@ -167,18 +167,18 @@ class CircuitBreakingBucketStoreTest {
     @Test
     void probeFailureReopensForAnotherCoolDown() {
         openIt();
-        nanos.addAndGet(COOL_DOWN_NANOS);
+        clock.advanceMicros(COOL_DOWN_MICROS);
         int before = inner.calls.get();
         assertThat(failure(call())).isInstanceOf(StoreException.class).isNotInstanceOf(CircuitOpenException.class);
         assertThat(inner.calls.get() - before).isEqualTo(1);
         assertThat(breaker.state()).isEqualTo(State.OPEN);
         assertThat(breaker.timesOpened()).isEqualTo(2);
 
-        nanos.addAndGet(COOL_DOWN_NANOS - 1);
+        clock.advanceMicros(COOL_DOWN_MICROS - 1);
         assertThat(failure(call())).isInstanceOf(CircuitOpenException.class);
         assertThat(inner.calls.get() - before).isEqualTo(1);
 
-        nanos.addAndGet(1);
+        clock.advanceMicros(1);
         inner.mode = ScriptedStore.Mode.ALLOW;
         assertThat(call().toCompletableFuture().join().allowed()).isTrue();
         assertThat(breaker.state()).isEqualTo(State.CLOSED);
@@ -189,7 +189,7 @@ class CircuitBreakingBucketStoreTest {
     @Test
     void pingGoesThroughTheBreakerAndCanBeTheProbe() {
         openIt();
-        nanos.addAndGet(COOL_DOWN_NANOS);
+        clock.advanceMicros(COOL_DOWN_MICROS);
         inner.mode = ScriptedStore.Mode.ALLOW;
         int before = inner.calls.get();
         store.ping().toCompletableFuture().join();
@@ -202,7 +202,7 @@ class CircuitBreakingBucketStoreTest {
         inner.mode = ScriptedStore.Mode.HANG;
         CompletionStage<Decision> slow = call(); // started while closed
         openIt();
-        nanos.addAndGet(COOL_DOWN_NANOS);
+        clock.advanceMicros(COOL_DOWN_MICROS);
         inner.mode = ScriptedStore.Mode.HANG;
         call(); // the probe, in flight
         assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
@@ -217,13 +217,13 @@ class CircuitBreakingBucketStoreTest {
     @Test
     void lostProbeIsReplacedAfterACoolDown() {
         openIt();
-        nanos.addAndGet(COOL_DOWN_NANOS);
+        clock.advanceMicros(COOL_DOWN_MICROS);
         inner.mode = ScriptedStore.Mode.HANG;
         call(); // never completes
         int before = inner.calls.get();
-        nanos.addAndGet(COOL_DOWN_NANOS - 1);
+        clock.advanceMicros(COOL_DOWN_MICROS - 1);
         assertThat(failure(call())).isInstanceOf(CircuitOpenException.class);
-        nanos.addAndGet(1);
+        clock.advanceMicros(1);
         inner.mode = ScriptedStore.Mode.ALLOW;
         assertThat(call().toCompletableFuture().join().allowed()).isTrue();
         assertThat(inner.calls.get() - before).isEqualTo(1);
@@ -233,7 +233,7 @@ class CircuitBreakingBucketStoreTest {
     @Test
     void ignoredProbeOutcomeFreesTheProbeSlot() {
         openIt();
-        nanos.addAndGet(COOL_DOWN_NANOS);
+        clock.advanceMicros(COOL_DOWN_MICROS);
         inner.mode = ScriptedStore.Mode.BUG;
         assertThat(failure(call())).isInstanceOf(IllegalStateException.class);
         assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);

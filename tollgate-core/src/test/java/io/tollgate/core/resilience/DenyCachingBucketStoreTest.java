@@ -8,21 +8,21 @@ import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.CountingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
+import io.tollgate.core.store.ManualClock;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class DenyCachingBucketStoreTest {
 
     private static final long SECOND = 1_000_000L;
 
-    private final AtomicLong clock = new AtomicLong(1_000 * SECOND);
-    private final InMemoryBucketStore backing = new InMemoryBucketStore(clock::get, 10_000_000);
+    private final ManualClock clock = new ManualClock(1_000 * SECOND);
+    private final InMemoryBucketStore backing = new InMemoryBucketStore(clock, 10_000_000);
     private final CountingBucketStore counting = new CountingBucketStore(backing);
-    private final DenyCachingBucketStore cache = new DenyCachingBucketStore(counting, clock::get, 1_000);
+    private final DenyCachingBucketStore cache = new DenyCachingBucketStore(counting, clock, 1_000);
 
     private Decision ask(DenyCachingBucketStore store, String key, BucketSpec spec, long cost) {
         return store.tryConsume(key, spec, cost).toCompletableFuture().join();
@@ -43,7 +43,7 @@ class DenyCachingBucketStoreTest {
         assertThat(counting.calls.get()).isEqualTo(3);
         assertThat(cache.size()).isEqualTo(1);
 
-        long t0 = clock.get();
+        long t0 = clock.nowMicros();
         for (long dt : new long[] {0, 1, 500_000, SECOND - 1}) {
             clock.set(t0 + dt);
             Decision local = ask("k", spec, 1);
@@ -68,7 +68,7 @@ class DenyCachingBucketStoreTest {
         BucketSpec spec = BucketSpec.of(Limit.of(10, 1, RefillPeriod.SECOND));
         assertThat(ask("k", spec, 10).allowed()).isTrue();
         assertThat(ask("k", spec, 5).allowed()).isFalse(); // from the store, cached
-        long t0 = clock.get();
+        long t0 = clock.nowMicros();
         int calls = counting.calls.get();
 
         clock.set(t0 + SECOND / 2);
@@ -82,7 +82,7 @@ class DenyCachingBucketStoreTest {
 
         assertThat(ask("k", spec, 5).allowed()).isFalse(); // store again (entry was removed), cached anew
         assertThat(counting.calls.get()).isEqualTo(calls + 2);
-        long t1 = clock.get();
+        long t1 = clock.nowMicros();
         clock.set(t1 + 5 * SECOND - 1);
         Decision local = ask("k", spec, 5);
         assertThat(local.allowed()).isFalse();
@@ -100,7 +100,7 @@ class DenyCachingBucketStoreTest {
         assertThat(ask("k", spec, 3).allowed()).isTrue();          // second: 0, minute: 2
         assertThat(ask("k", spec, 1).allowed()).isFalse();         // blocked by the per-second limit, ~1 s
         int calls = counting.calls.get();
-        long t0 = clock.get();
+        long t0 = clock.nowMicros();
         clock.set(t0 + SECOND - 1);
         assertThat(ask("k", spec, 1).retryAfterMicros()).isEqualTo(1);
         assertThat(counting.calls.get()).isEqualTo(calls);
@@ -111,7 +111,7 @@ class DenyCachingBucketStoreTest {
         long trueWait = d.retryAfterMicros();
         assertThat(trueWait).isEqualTo(57 * SECOND);
         calls = counting.calls.get();
-        long t1 = clock.get();
+        long t1 = clock.nowMicros();
 
         clock.set(t1 + 30 * SECOND);
         Decision local = ask("k", spec, 3);
@@ -153,7 +153,7 @@ class DenyCachingBucketStoreTest {
         ask("k", spec, 1);
         ask("k", spec, 1);
         int calls = counting.calls.get();
-        clock.addAndGet(-10);
+        clock.advanceMicros(-10);
         ask("k", spec, 1);
         assertThat(counting.calls.get()).isEqualTo(calls + 1);
     }
@@ -161,15 +161,15 @@ class DenyCachingBucketStoreTest {
     @Test
     void anotherInstanceTakingTokensKeepsTheBoundValid() {
         BucketSpec spec = BucketSpec.of(Limit.of(4, 2, RefillPeriod.SECOND));
-        DenyCachingBucketStore other = new DenyCachingBucketStore(backing, clock::get, 1_000);
+        DenyCachingBucketStore other = new DenyCachingBucketStore(backing, clock, 1_000);
         assertThat(ask("k", spec, 4).allowed()).isTrue();
         assertThat(ask("k", spec, 2).allowed()).isFalse(); // cached here; horizon 1 s
-        long t0 = clock.get();
+        long t0 = clock.nowMicros();
         clock.set(t0 + 600_000); // 1.2 tokens refilled
         assertThat(ask(other, "k", spec, 1).allowed()).isTrue(); // the other instance takes one: 0.2 left
         clock.set(t0 + 900_000);
         Decision local = ask("k", spec, 2);
-        Decision truth = backing.decide("k", spec, 2, clock.get());
+        Decision truth = backing.decide("k", spec, 2, clock.nowMicros());
         assertThat(local.allowed()).isFalse();
         assertThat(truth.allowed()).isFalse();
         assertThat(local.level(0)).isGreaterThanOrEqualTo(truth.level(0));
@@ -178,10 +178,9 @@ class DenyCachingBucketStoreTest {
 
     @Test
     void outsideAnOpenCircuitProvableDenialsAreStillServed() {
-        AtomicLong nanos = new AtomicLong();
-        CircuitBreaker breaker = new CircuitBreaker("test", 2, java.time.Duration.ofSeconds(2), nanos::get, null);
+        CircuitBreaker breaker = new CircuitBreaker("test", 2, java.time.Duration.ofSeconds(2), new ManualClock(0), null);
         DenyCachingBucketStore store = new DenyCachingBucketStore(
-                new CircuitBreakingBucketStore(counting, breaker), clock::get, 1_000);
+                new CircuitBreakingBucketStore(counting, breaker), clock, 1_000);
         BucketSpec spec = BucketSpec.of(Limit.of(1, 1, RefillPeriod.MINUTE));
         assertThat(ask(store, "k", spec, 1).allowed()).isTrue();
         assertThat(ask(store, "k", spec, 1).allowed()).isFalse(); // cached for a minute
@@ -191,7 +190,7 @@ class DenyCachingBucketStoreTest {
         }
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
         int calls = counting.calls.get();
-        clock.addAndGet(10 * SECOND);
+        clock.advanceMicros(10 * SECOND);
         assertThat(ask(store, "k", spec, 1).allowed()).isFalse(); // still provable, no store, no breaker involved
         assertThat(store.tryConsume("other", spec, 1).toCompletableFuture())
                 .failsWithin(java.time.Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
@@ -216,11 +215,11 @@ class DenyCachingBucketStoreTest {
 
     private long randomRun(long seed, int steps) {
         Random rnd = new Random(seed);
-        AtomicLong now = new AtomicLong(1_000 * SECOND);
-        InMemoryBucketStore shared = new InMemoryBucketStore(now::get, 10_000_000);
+        ManualClock now = new ManualClock(1_000 * SECOND);
+        InMemoryBucketStore shared = new InMemoryBucketStore(now, 10_000_000);
         DenyCachingBucketStore[] instances = {
-            new DenyCachingBucketStore(shared, now::get, 1_000),
-            new DenyCachingBucketStore(shared, now::get, 1_000),
+            new DenyCachingBucketStore(shared, now, 1_000),
+            new DenyCachingBucketStore(shared, now, 1_000),
         };
         List<BucketSpec> specs = new ArrayList<>();
         String[] rates = {"1", "2", "3", "5", "0.5", "1.5", "0.25"};
@@ -238,9 +237,9 @@ class DenyCachingBucketStoreTest {
         for (int step = 0; step < steps; step++) {
             switch (rnd.nextInt(4)) {
                 case 0 -> { } // same instant
-                case 1 -> now.addAndGet(rnd.nextInt(2_000));
-                case 2 -> now.addAndGet(rnd.nextInt(300_000));
-                default -> now.addAndGet(rnd.nextInt(rnd.nextInt(10) == 0 ? 5_000_000 : 1_000_000));
+                case 1 -> now.advanceMicros(rnd.nextInt(2_000));
+                case 2 -> now.advanceMicros(rnd.nextInt(300_000));
+                default -> now.advanceMicros(rnd.nextInt(rnd.nextInt(10) == 0 ? 5_000_000 : 1_000_000));
             }
             int k = rnd.nextInt(4);
             String key = "key" + k;
@@ -252,7 +251,7 @@ class DenyCachingBucketStoreTest {
             Decision d = ask(instance, key, spec, cost);
             if (instance.localDenials() > before) {
                 local++;
-                Decision truth = shared.decide(key, spec, cost, now.get());
+                Decision truth = shared.decide(key, spec, cost, now.nowMicros());
                 assertThat(truth.allowed()).as("seed %d step %d: local denial the store would allow", seed, step)
                         .isFalse();
                 assertThat(d.reason()).isEqualTo(Decision.Reason.INSUFFICIENT_TOKENS);
@@ -267,16 +266,16 @@ class DenyCachingBucketStoreTest {
 
     @Test
     void manyMoreDistinctKeysThanTheCapStayWithinIt() {
-        AtomicLong now = new AtomicLong(1_000 * SECOND);
-        InMemoryBucketStore shared = new InMemoryBucketStore(now::get, 20_000); // small: its own sweeps stay cheap
-        DenyCachingBucketStore capped = new DenyCachingBucketStore(shared, now::get, 20_000);
+        ManualClock now = new ManualClock(1_000 * SECOND);
+        InMemoryBucketStore shared = new InMemoryBucketStore(now, 20_000); // small: its own sweeps stay cheap
+        DenyCachingBucketStore capped = new DenyCachingBucketStore(shared, now, 20_000);
         BucketSpec spec = BucketSpec.of(Limit.of(1, 1, RefillPeriod.HOUR)); // entries live an hour: eviction must work
         int maxSeen = 0;
         for (int i = 0; i < 250_000; i++) { // 12.5x the cap
             String key = "client-" + i;
             ask(capped, key, spec, 1);
             ask(capped, key, spec, 1); // denied by the store and cached
-            now.incrementAndGet();
+            now.advanceMicros(1);
             maxSeen = Math.max(maxSeen, capped.size());
         }
         assertThat(maxSeen).isLessThanOrEqualTo(20_000);

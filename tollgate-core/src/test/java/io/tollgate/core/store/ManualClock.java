@@ -2,7 +2,10 @@ package io.tollgate.core.store;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock tests move by hand. */
+/**
+ * A {@link MicrosClock} tests move by hand, forwards or back; the one fake clock for every test that fakes time
+ * (stores, deny cache, leases, breaker, fallback buckets).
+ */
 public final class ManualClock implements MicrosClock {
     private final AtomicLong now;
 
@@ -21,5 +24,10 @@ public final class ManualClock implements MicrosClock {
 
     public void advanceMillis(long millis) {
         advanceMicros(millis * 1000);
+    }
+
+    /** Sets the reading, which may go back (to test a clock that steps). */
+    public void set(long micros) {
+        now.set(micros);
     }
 }

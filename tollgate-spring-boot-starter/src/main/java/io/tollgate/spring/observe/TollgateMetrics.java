@@ -7,12 +7,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tollgate.core.limiter.LimiterListener;
 import io.tollgate.core.limiter.Outcome;
+import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.limiter.Verdict;
 import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.resilience.CircuitBreaker;
-import io.tollgate.core.resilience.CircuitBreakingBucketStore;
 import io.tollgate.core.resilience.DenyCachingBucketStore;
-import io.tollgate.core.store.BucketStore;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -49,28 +48,25 @@ public final class TollgateMetrics implements LimiterListener {
     }
 
     /**
-     * Also registers the store's layers: {@code tollgate.breaker.state} (0 closed, 1 open, 2 half-open),
+     * Also registers the chain's layers, those it has: {@code tollgate.breaker.state} (0 closed, 1 open, 2 half-open),
      * {@code tollgate.breaker.opened} (times opened), {@code tollgate.deny_cache.local_denials} (denials served without
      * a store call) and {@code tollgate.deny_cache.size}.
      */
-    public TollgateMetrics(MeterRegistry registry, BucketStore store) {
-        this(registry, store.distributed() ? "redis" : "memory");
-        CircuitBreakingBucketStore breaker = StoreChain.find(store, CircuitBreakingBucketStore.class);
-        if (breaker != null) {
-            CircuitBreaker cb = breaker.breaker();
+    public TollgateMetrics(MeterRegistry registry, StoreChain chain) {
+        this(registry, chain.distributed() ? "redis" : "memory");
+        chain.breaker().ifPresent(cb -> {
             Gauge.builder("tollgate.breaker.state", cb, c -> c.state().ordinal())
                     .description("Circuit breaker state around the store: 0 closed, 1 open, 2 half-open")
                     .register(registry);
             FunctionCounter.builder("tollgate.breaker.opened", cb, CircuitBreaker::timesOpened)
                     .description("Times the circuit breaker opened").register(registry);
-        }
-        DenyCachingBucketStore cache = StoreChain.find(store, DenyCachingBucketStore.class);
-        if (cache != null) {
+        });
+        chain.denyCache().ifPresent(cache -> {
             FunctionCounter.builder("tollgate.deny_cache.local_denials", cache, DenyCachingBucketStore::localDenials)
                     .description("Denials answered from the local deny cache without a store call").register(registry);
             Gauge.builder("tollgate.deny_cache.size", cache, DenyCachingBucketStore::size)
                     .description("Entries in the local deny cache").register(registry);
-        }
+        });
     }
 
     @Override

@@ -1,0 +1,45 @@
+package io.tollgate.spring.observe;
+
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.InMemoryBucketStore;
+import io.tollgate.core.store.StoreUnavailableException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** A shared store that answers from memory until {@link #down}, then fails every call as unreachable. */
+final class FlakyStore implements BucketStore {
+
+    private final InMemoryBucketStore memory = new InMemoryBucketStore();
+    volatile boolean down;
+    volatile int pings;
+
+    @Override
+    public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+        return down ? CompletableFuture.failedFuture(new StoreUnavailableException("connection refused"))
+                : memory.tryConsume(bucketKey, spec, cost);
+    }
+
+    @Override
+    public CompletionStage<Void> ping() {
+        pings++;
+        return down ? CompletableFuture.failedFuture(new StoreUnavailableException("connection refused"))
+                : memory.ping();
+    }
+
+    @Override
+    public String describe() {
+        return "flaky";
+    }
+
+    @Override
+    public boolean distributed() {
+        return true;
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+    }
+}
