@@ -1,6 +1,6 @@
 package io.tollgate.bench;
 
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.tollgate.core.lease.LeasingBucketStore;
@@ -72,7 +72,7 @@ public final class BenchMain {
             long pid = redis.pid();
             AsyncWindow.serverCpu = () -> Procs.cpuNanos(pid);
             System.out.printf("redis-server %s (%s) on 127.0.0.1:%d%n", redisVersion,
-                    io.tollgate.redis.testing.RedisBinary.path(), redis.port());
+                    io.tollgate.testsupport.redis.RedisBinary.path(), redis.port());
             redisPhases(rb, plan, report);
             httpPhase(redis, plan, report);
         }

@@ -1,6 +1,6 @@
 package io.tollgate.bench;
 
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 
 import java.io.BufferedInputStream;
 import java.io.File;

@@ -100,6 +100,35 @@ public final class RedisBucketStore implements BucketStore {
      */
     public static final NettyCustomizer NETTY_CUSTOMIZER = new ReplyWatch();
 
+    /**
+     * Client resources for a store that share the event loops, executor, timer and event bus of {@code shared} (for
+     * example the application's Spring Data Redis resources), so the process runs one Netty pool, and that add
+     * {@link #NETTY_CUSTOMIZER} after {@code shared}'s own customizer. Shutting the result down leaves {@code shared}
+     * running; whoever owns {@code shared} shuts it down. Reconnects back off to at most 1 s apart, as with the
+     * resources {@link #connect(RedisConnectionSettings)} creates.
+     */
+    public static ClientResources sharing(ClientResources shared) {
+        NettyCustomizer theirs = shared.nettyCustomizer();
+        return DefaultClientResources.builder()
+                .eventLoopGroupProvider(shared.eventLoopGroupProvider())
+                .eventExecutorGroup(shared.eventExecutorGroup())
+                .timer(shared.timer())
+                .eventBus(shared.eventBus())
+                .reconnectDelay(RECONNECT_DELAY)
+                .nettyCustomizer(theirs instanceof ReplyWatch ? theirs : new ReplyWatch(theirs))
+                .build();
+    }
+
+    /** Client resources of this store's own, for {@code connect(settings, resources, …)} callers that share them. */
+    public static ClientResources newClientResources() {
+        return DefaultClientResources.builder().reconnectDelay(RECONNECT_DELAY).nettyCustomizer(NETTY_CUSTOMIZER).build();
+    }
+
+    // Reconnect attempts back off exponentially but at most 1 s apart (Lettuce's default cap is 30 s), so a restarted
+    // server or a promoted Sentinel replica is picked up within about a second.
+    private static final java.util.function.Supplier<Delay> RECONNECT_DELAY =
+            () -> Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS);
+
     static {
         for (int i = 0; i < SMALL_COSTS.length; i++) {
             SMALL_COSTS[i] = Integer.toString(i);
@@ -149,7 +178,7 @@ public final class RedisBucketStore implements BucketStore {
             return t;
         }, TIMER_TICK_MILLIS, TimeUnit.MILLISECONDS, 512);
         boolean watched = connection.getResources() != null
-                && connection.getResources().nettyCustomizer() == NETTY_CUSTOMIZER;
+                && connection.getResources().nettyCustomizer() instanceof ReplyWatch;
         if (!watched) {
             log.warn("The Lettuce client resources of {} lack RedisBucketStore.NETTY_CUSTOMIZER: a call will fail after"
                     + " {} ms even when only this process is slow", settings.describeNodes(), settings.timeout().toMillis());
@@ -178,12 +207,7 @@ public final class RedisBucketStore implements BucketStore {
             throw new StoreUnavailableException("cannot connect to redis " + settings.describeNodes()
                     + ": trusted certificate file " + settings.trustedCertificate() + " is not readable");
         }
-        // Reconnect attempts back off exponentially but at most 1 s apart (Lettuce's default cap is 30 s), so a
-        // restarted server or a promoted Sentinel replica is picked up within about a second.
-        ClientResources res = resources != null ? resources : DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
-                .nettyCustomizer(NETTY_CUSTOMIZER)
-                .build();
+        ClientResources res = resources != null ? resources : newClientResources();
         boolean ownResources = resources == null;
         SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).keepAlive(true).build();
         SslOptions ssl = sslOptions(settings);

@@ -35,6 +35,25 @@ final class ReplyWatch implements NettyCustomizer {
 
     private static final AttributeKey<ChannelActivity> ACTIVITY = AttributeKey.valueOf("tollgate.activity");
 
+    /** A customizer of shared client resources that runs first on each bootstrap and channel; null for none. */
+    private final NettyCustomizer first;
+
+    ReplyWatch() {
+        this(null);
+    }
+
+    /** Runs {@code first} (e.g. the application's own customizer of resources this store shares) before its own. */
+    ReplyWatch(NettyCustomizer first) {
+        this.first = first;
+    }
+
+    @Override
+    public void afterBootstrapInitialized(io.netty.bootstrap.Bootstrap bootstrap) {
+        if (first != null) {
+            first.afterBootstrapInitialized(bootstrap);
+        }
+    }
+
     /** What one channel sent and received. Written by its event loop only. */
     static final class ChannelActivity {
         private volatile long lastReadNanos;
@@ -57,6 +76,9 @@ final class ReplyWatch implements NettyCustomizer {
 
     @Override
     public void afterChannelInitialized(Channel channel) {
+        if (first != null) {
+            first.afterChannelInitialized(channel);
+        }
         ChannelActivity activity = new ChannelActivity(System.nanoTime());
         channel.attr(ACTIVITY).set(activity);
         channel.pipeline().addFirst(new FlushConsolidationHandler(

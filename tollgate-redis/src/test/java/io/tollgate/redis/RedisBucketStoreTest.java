@@ -11,7 +11,7 @@ import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
-import io.tollgate.redis.testing.RedisExtension;
+import io.tollgate.testsupport.redis.RedisExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +46,8 @@ class RedisBucketStoreTest {
         client = RedisClient.create(REDIS.server().uri());
         StatefulRedisConnection<String, String> c = client.connect();
         redis = c.sync();
-        store = RedisBucketStore.connect(REDIS.settings().withTimeout(Duration.ofSeconds(2)));
-        fixedStore = RedisBucketStore.connect(REDIS.settings().withTimeout(Duration.ofSeconds(2)), null, clock::get);
+        store = RedisBucketStore.connect(HarnessSettings.of(REDIS).withTimeout(Duration.ofSeconds(2)));
+        fixedStore = RedisBucketStore.connect(HarnessSettings.of(REDIS).withTimeout(Duration.ofSeconds(2)), null, clock::get);
     }
 
     @AfterAll
@@ -222,7 +222,7 @@ class RedisBucketStoreTest {
     void storeOnACallerConnectionLeavesCallerResourcesRunning() {
         io.lettuce.core.resource.ClientResources shared = io.lettuce.core.resource.DefaultClientResources.create();
         try {
-            RedisBucketStore s = RedisBucketStore.connect(REDIS.settings(), shared, null);
+            RedisBucketStore s = RedisBucketStore.connect(HarnessSettings.of(REDIS), shared, null);
             BucketSpec slow = BucketSpec.of(Limit.of(20, 5, RefillPeriod.MINUTE)); // no refill between the calls
             assertThat(decide(s, "shared", slow, 1).allowed()).isTrue();
             s.close();
@@ -234,7 +234,7 @@ class RedisBucketStoreTest {
 
             RedisClient own = RedisClient.create(shared, REDIS.server().uri());
             try (RedisBucketStore onConnection = new RedisBucketStore(own.connect(io.lettuce.core.codec.StringCodec.UTF8),
-                    REDIS.settings(), null)) {
+                    HarnessSettings.of(REDIS), null)) {
                 assertThat(decide(onConnection, "shared", slow, 1).remaining()).isEqualTo(18);
             }
             own.shutdown();

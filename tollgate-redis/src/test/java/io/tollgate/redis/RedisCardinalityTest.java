@@ -13,7 +13,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +36,7 @@ class RedisCardinalityTest {
     @Test
     void twoHundredThousandKeysAreSmallAllExpireAndHostileKeysStayOut() throws Exception {
         try (RedisServer server = RedisServer.start();
-             RedisBucketStore store = RedisBucketStore.connect(server.settings().withTimeout(Duration.ofSeconds(5)))) {
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(server).withTimeout(Duration.ofSeconds(5)))) {
             RedisClient client = RedisClient.create();
             try (StatefulRedisConnection<String, String> conn = client.connect(server.uri())) {
                 RedisCommands<String, String> redis = conn.sync();

@@ -8,8 +8,8 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.StoreException;
-import io.tollgate.redis.testing.RedisCluster;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisCluster;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +34,7 @@ class RedisClusterNodeDownTest {
     void deadNodesKeysFailFastOthersKeepWorkingAndRecoverAfterRestart() throws InterruptedException {
         try (RedisCluster cluster = RedisCluster.start("--cluster-require-full-coverage", "no",
                 "--cluster-node-timeout", "1000");
-             RedisBucketStore store = RedisBucketStore.connect(cluster.settings().withTimeout(TIMEOUT))) {
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(cluster).withTimeout(TIMEOUT))) {
             // RedisCluster gives node i the i-th third of the slots; node 1 dies.
             List<String> deadKeys = keysInSlots(5461, 10921, 3);
             List<String> liveKeys = new ArrayList<>(keysInSlots(0, 5460, 3));

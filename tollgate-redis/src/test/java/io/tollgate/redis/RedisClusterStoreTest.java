@@ -10,8 +10,8 @@ import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.MicrosClock;
-import io.tollgate.redis.testing.RedisExtension;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisExtension;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ class RedisClusterStoreTest {
         AtomicLong clock = new AtomicLong(1_700_000_000_000_000L);
         InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 10_000);
         try (RedisBucketStore store = RedisBucketStore.connect(
-                CLUSTER.settings().withTimeout(Duration.ofSeconds(2)), null, clock::get)) {
+                HarnessSettings.of(CLUSTER).withTimeout(Duration.ofSeconds(2)), null, clock::get)) {
             assertThat(store.describe()).startsWith("redis cluster 127.0.0.1:");
             for (int round = 0; round < 4; round++) {
                 List<CompletableFuture<Decision>> pending = new ArrayList<>();
@@ -64,7 +64,7 @@ class RedisClusterStoreTest {
     @Test
     void scriptFlushOnEveryNodeIsInvisible() {
         BucketSpec spec = BucketSpec.of(Limit.of(5, 1, RefillPeriod.SECOND));
-        try (RedisBucketStore store = RedisBucketStore.connect(CLUSTER.settings().withTimeout(Duration.ofSeconds(2)))) {
+        try (RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(CLUSTER).withTimeout(Duration.ofSeconds(2)))) {
             for (int k = 0; k < 30; k++) {
                 store.tryConsume("flush-" + k, spec, 1).toCompletableFuture().join();
             }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
-import io.tollgate.redis.testing.RedisExtension;
+import io.tollgate.testsupport.redis.RedisExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,7 @@ class RedisConcurrencyTest {
     @Test
     void neverAdmitsMoreThanCapacityPlusRefill() throws InterruptedException {
         BucketSpec spec = BucketSpec.of(Limit.of(50, 100, RefillPeriod.SECOND));
-        RedisConnectionSettings settings = REDIS.settings().withTimeout(Duration.ofSeconds(2));
+        RedisConnectionSettings settings = HarnessSettings.of(REDIS).withTimeout(Duration.ofSeconds(2));
         AtomicLong admitted = new AtomicLong();
         AtomicLong calls = new AtomicLong();
         AtomicLong errors = new AtomicLong();

@@ -10,7 +10,7 @@ import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.StoreException;
 import io.tollgate.core.store.StoreTimeoutException;
 import io.tollgate.core.store.StoreUnavailableException;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +49,7 @@ class RedisFailureTest {
     @Test
     void pausedServerTimesOutAndRecoversOnContinue() throws InterruptedException {
         try (RedisServer server = RedisServer.start();
-             RedisBucketStore store = RedisBucketStore.connect(server.settings().withTimeout(Duration.ofMillis(150)))) {
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(server).withTimeout(Duration.ofMillis(150)))) {
             assertThat(eventually(store).allowed()).isTrue();
             server.pause();
             try {
@@ -70,7 +70,7 @@ class RedisFailureTest {
     @Test
     void killedServerFailsFastAndRestartIsInvisible() throws InterruptedException {
         try (RedisServer server = RedisServer.start();
-             RedisBucketStore store = RedisBucketStore.connect(server.settings().withTimeout(Duration.ofMillis(150)))) {
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(server).withTimeout(Duration.ofMillis(150)))) {
             assertThat(eventually(store).allowed()).isTrue();
             server.kill();
             for (int i = 0; i < 3; i++) {

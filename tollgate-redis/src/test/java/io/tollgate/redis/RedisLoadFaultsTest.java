@@ -9,7 +9,7 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.StoreException;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +31,7 @@ class RedisLoadFaultsTest {
         BucketSpec spec = BucketSpec.of(Limit.of(1_000_000, 1_000, RefillPeriod.SECOND));
         // A generous per-call budget: this test is about NOSCRIPT handling, not latency on a busy 2-core machine.
         try (RedisServer server = RedisServer.start();
-             RedisBucketStore store = RedisBucketStore.connect(server.settings().withTimeout(Duration.ofSeconds(3)))) {
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(server).withTimeout(Duration.ofSeconds(3)))) {
             RedisClient client = RedisClient.create();
             try (StatefulRedisConnection<String, String> admin = client.connect(server.uri())) {
                 AtomicBoolean stop = new AtomicBoolean();
@@ -99,7 +99,7 @@ class RedisLoadFaultsTest {
         BucketSpec spec = BucketSpec.of(Limit.of(10, 1, RefillPeriod.MINUTE));
         Duration timeout = Duration.ofMillis(150);
         try (RedisServer server = RedisServer.start();
-             RedisBucketStore store = RedisBucketStore.connect(server.settings().withTimeout(timeout))) {
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(server).withTimeout(timeout))) {
             Decision d = null;
             for (int i = 0; i < 7; i++) {
                 d = store.tryConsume("restart", spec, 1).toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).join();

@@ -16,7 +16,7 @@ import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.StoreOverloadedException;
 import io.tollgate.core.store.StoreTimeoutException;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,7 @@ class RedisReplyDeadlineTest {
     @Test
     void aBlockedEventLoopIsNotARedisFailure() throws Exception {
         try (RedisServer redis = RedisServer.start();
-             RedisBucketStore store = RedisBucketStore.connect(redis.settings().withTimeout(TIMEOUT)
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(redis).withTimeout(TIMEOUT)
                      .withOverloadTimeout(Duration.ofSeconds(10)))) {
             EventExecutor loop = ioLoop(store);
             for (int round = 0; round < 3; round++) {
@@ -84,7 +84,7 @@ class RedisReplyDeadlineTest {
     @Test
     void aFrozenRedisFailsCallsWithinTheTimeout() throws Exception {
         try (RedisServer redis = RedisServer.start();
-             RedisBucketStore store = RedisBucketStore.connect(redis.settings().withTimeout(TIMEOUT))) {
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(redis).withTimeout(TIMEOUT))) {
             store.tryConsume("warm", SPEC, 1).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
             redis.pause();
             try {
@@ -115,7 +115,7 @@ class RedisReplyDeadlineTest {
         try (RedisServer redis = RedisServer.start()) {
             RedisClient client = RedisClient.create(resources);
             try (StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, redis.uri());
-                 RedisBucketStore store = new RedisBucketStore(connection, redis.settings()
+                 RedisBucketStore store = new RedisBucketStore(connection, HarnessSettings.of(redis)
                          .withTimeout(Duration.ofMillis(200)).withOverloadTimeout(Duration.ofMillis(500)), null)) {
                 long spin = calibrateSpin(connection);
                 List<CompletableFuture<Object>> busy = new ArrayList<>();

@@ -10,7 +10,7 @@ import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.MicrosClock;
-import io.tollgate.redis.testing.RedisExtension;
+import io.tollgate.testsupport.redis.RedisExtension;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ class RedisScriptPropertyTest {
         Random random = new Random(20261128L);
         AtomicLong clock = new AtomicLong();
         RedisClient client = RedisClient.create(REDIS.server().uri());
-        try (RedisBucketStore redis = RedisBucketStore.connect(REDIS.settings().withTimeout(Duration.ofSeconds(2)),
+        try (RedisBucketStore redis = RedisBucketStore.connect(HarnessSettings.of(REDIS).withTimeout(Duration.ofSeconds(2)),
                 null, clock::get);
              StatefulRedisConnection<String, String> admin = client.connect()) {
             for (int seq = 0; seq < 200; seq++) {

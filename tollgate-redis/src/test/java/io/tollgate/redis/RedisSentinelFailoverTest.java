@@ -8,8 +8,8 @@ import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.StoreException;
-import io.tollgate.redis.testing.RedisSentinelGroup;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisSentinelGroup;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +27,7 @@ class RedisSentinelFailoverTest {
     @Test
     void decisionsResumeOnThePromotedReplica() throws Exception {
         try (RedisSentinelGroup group = RedisSentinelGroup.start();
-             RedisBucketStore store = RedisBucketStore.connect(group.settings().withTimeout(TIMEOUT))) {
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(group).withTimeout(TIMEOUT))) {
             RedisServer master = group.dataNodes().get(0);
             RedisServer replica = group.dataNodes().get(1);
             assertThat(group.currentMaster()).isSameAs(master);

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.http.Http;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -31,17 +32,17 @@ class RedisServerModeTest {
                      "REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port())))) {
             int port = app.awaitPort(120);
 
-            HttpResponse<String> health = Http.get(port, "/health");
+            HttpResponse<String> health = new Http(port).get("/health");
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"distributed\":true").containsIgnoringCase("redis");
             assertThat(app.output()).doesNotContain("in-memory store");
 
             // Warm the JVM on /special_path (its own bucket): a cold server can miss the store's 100 ms budget.
             for (int i = 0; i < 10; i++) {
-                Http.get(port, "/special_path");
+                new Http(port).get("/special_path");
             }
             long start = System.nanoTime();
-            List<HttpResponse<String>> burst = Http.burst(port, "/", 30);
+            List<HttpResponse<String>> burst = new Http(port).burst("/", 30);
             double seconds = (System.nanoTime() - start) / 1e9;
             long degraded = burst.stream().filter(r -> r.headers().firstValue("X-RateLimit-Degraded").isPresent()).count();
             long counted = burst.stream().filter(r -> r.statusCode() == 200)
@@ -80,10 +81,10 @@ class RedisServerModeTest {
                 "REDIS_REQUIRED_AT_STARTUP", "false"))) {
             int port = app.awaitPort(120);
             // Redis is down, so the default fail-open policy lets requests through and says so.
-            HttpResponse<String> r = Http.get(port, "/");
+            HttpResponse<String> r = new Http(port).get("/");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("X-RateLimit-Degraded")).hasValue("fail-open");
-            assertThat(Http.get(port, "/health").statusCode()).isIn(200, 503);
+            assertThat(new Http(port).get("/health").statusCode()).isIn(200, 503);
         }
     }
 

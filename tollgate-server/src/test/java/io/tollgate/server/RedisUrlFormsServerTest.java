@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.tollgate.redis.testing.RedisCluster;
-import io.tollgate.redis.testing.RedisSentinelGroup;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.http.Http;
+import io.tollgate.testsupport.redis.RedisCluster;
+import io.tollgate.testsupport.redis.RedisSentinelGroup;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,17 +45,17 @@ class RedisUrlFormsServerTest {
         try (ChildJvm.Running app = ChildJvm.start(dir, Map.of("PORT", "0", "RATE_LIMIT_RULES_PATH", RULES,
                 "REDIS_URL", url))) {
             int port = app.awaitPort(120);
-            HttpResponse<String> health = Http.get(port, "/health");
+            HttpResponse<String> health = new Http(port).get("/health");
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"distributed\":true").contains(described);
             assertThat(app.output()).doesNotContain("in-memory store");
 
             // Warm the JVM on /special_path (its own bucket): a cold server can miss the store's 100 ms budget.
             for (int i = 0; i < 10; i++) {
-                Http.get(port, "/special_path");
+                new Http(port).get("/special_path");
             }
             long start = System.nanoTime();
-            List<HttpResponse<String>> burst = Http.burst(port, "/", 30);
+            List<HttpResponse<String>> burst = new Http(port).burst("/", 30);
             double seconds = (System.nanoTime() - start) / 1e9;
             long degraded = burst.stream().filter(r -> r.headers().firstValue("X-RateLimit-Degraded").isPresent()).count();
             long counted = burst.stream().filter(r -> r.statusCode() == 200)

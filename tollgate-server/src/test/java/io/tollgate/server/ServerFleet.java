@@ -1,5 +1,6 @@
 package io.tollgate.server;
 
+import io.tollgate.testsupport.http.Http;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -70,7 +71,7 @@ final class ServerFleet implements AutoCloseable {
 
     /** Sum of {@code tollgate_decisions_total} of instance {@code i} by {@code outcome/policy}, e.g. {@code error/fail-open}. */
     Map<String, Double> decisions(int i) {
-        HttpResponse<String> r = Http.get(ports.get(i), "/metrics");
+        HttpResponse<String> r = new Http(ports.get(i)).get("/metrics");
         Map<String, Double> out = new HashMap<>();
         Matcher m = DECISIONS.matcher(r.body());
         while (m.find()) {

@@ -2,6 +2,7 @@ package io.tollgate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tollgate.testsupport.http.Http;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
@@ -28,9 +29,9 @@ class ServerLimitsTest {
      * refill genuinely added while the burst was in flight on a slow machine.
      */
     private List<HttpResponse<String>> burstAndCheck(String path, int capacity, double refillPerSecond, int sent) {
-        Http.burst(port, "/health", 20); // warm the client, the server and the (skipping) filter: keeps the burst short
+        new Http(port).burst("/health", 20); // warm the client, the server and the (skipping) filter: keeps the burst short
         long start = System.nanoTime();
-        List<HttpResponse<String>> responses = Http.burst(port, path, sent);
+        List<HttpResponse<String>> responses = new Http(port).burst(path, sent);
         double seconds = (System.nanoTime() - start) / 1e9;
         long allowed = responses.stream().filter(r -> r.statusCode() == 200).count();
         long limited = responses.stream().filter(r -> r.statusCode() == 429).count();
@@ -69,14 +70,14 @@ class ServerLimitsTest {
     @Test
     @Order(3)
     void healthAndMetricsAreExemptAndMetricsIsPrometheusText() {
-        for (HttpResponse<String> r : Http.burst(port, "/health", 40)) {
+        for (HttpResponse<String> r : new Http(port).burst("/health", 40)) {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("RateLimit")).isEmpty();
         }
-        HttpResponse<String> health = Http.get(port, "/health");
+        HttpResponse<String> health = new Http(port).get("/health");
         assertThat(health.body()).contains("\"status\":\"UP\"").containsIgnoringCase("tollgate");
 
-        List<HttpResponse<String>> scrapes = Http.burst(port, "/metrics", 30);
+        List<HttpResponse<String>> scrapes = new Http(port).burst("/metrics", 30);
         assertThat(scrapes).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
         HttpResponse<String> metrics = scrapes.get(0);
         assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));

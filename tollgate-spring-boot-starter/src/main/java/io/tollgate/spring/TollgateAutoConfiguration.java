@@ -23,6 +23,7 @@ import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.MicrosClock;
 import io.tollgate.core.store.StoreException;
+import io.tollgate.redis.DeferredRedisStore;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.RedisConnectionSettings;
 import io.tollgate.spring.observe.DenialLog;
@@ -221,6 +222,14 @@ public class TollgateAutoConfiguration {
             exempt.add(PropertiesRuleSet.pattern("tollgate.exempt-paths[" + i + "]", props.getExemptPaths().get(i)));
         }
         return new RequestGate(rules, exempt, keys, limiter, headers);
+    }
+
+    /** Warms a shared store before the application serves (see {@link StoreWarmup}). */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "tollgate.redis", name = "warmup", havingValue = "true", matchIfMissing = true)
+    public StoreWarmup tollgateStoreWarmup(ObjectProvider<BucketStore> store, ObjectProvider<RuleSetSource> rules) {
+        return new StoreWarmup(store, rules);
     }
 
     @Bean

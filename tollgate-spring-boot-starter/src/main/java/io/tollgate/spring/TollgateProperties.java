@@ -38,7 +38,8 @@ public class TollgateProperties {
     /**
      * Rules by name, used when no rules file is set. The rule named "default" applies to every request no other rule
      * matches. With neither rules nor a rules file, a single default rule of 20 tokens refilled at 5 per second
-     * applies.
+     * applies. Each rule takes capacity, refill-rate and period (or a limits list of them), paths, methods, key, cost,
+     * mode, failure-policy and lease, and is checked exactly like a rule in the rules file, with the same messages.
      */
     private Map<String, RuleProperties> rules = new LinkedHashMap<>();
 
@@ -88,28 +89,47 @@ public class TollgateProperties {
     /** Local deny cache in front of the Redis store. */
     private final DenyCache denyCache = new DenyCache();
 
-    /** One rule configured through properties. */
+    /**
+     * One rule configured through properties: the same fields, checks and messages as a rule in the rules file, with
+     * property names in kebab case ({@code refill-rate}, {@code failure-policy}) and {@code match.paths} /
+     * {@code match.methods} written as {@code paths} / {@code methods}.
+     */
     public static class RuleProperties {
 
-        /** Burst size in tokens. Required. */
+        /**
+         * Burst size in whole tokens, at least 1. With refill-rate and period, the shorthand for a single limit; use
+         * either these or limits, not both.
+         */
         private Long capacity;
 
-        /** Tokens added per period; may be fractional. Required. */
+        /** Tokens added per period, greater than 0; may be fractional. Required with capacity. */
         private BigDecimal refillRate;
 
-        /** Refill period: second, minute, hour or day. */
-        private RefillPeriod period = RefillPeriod.SECOND;
+        /** Refill period of capacity and refill-rate: second, minute, hour or day. Default second. */
+        private RefillPeriod period;
 
-        /** Path patterns this rule applies to. Empty: "/<rule-name>/**" (the default rule matches every path). */
+        /**
+         * Limits a request must all pass, such as a burst per second plus a quota per day. Instead of
+         * capacity/refill-rate/period, not together with them.
+         */
+        private List<LimitProperties> limits = new ArrayList<>();
+
+        /**
+         * Path patterns this rule applies to. Empty: "/<rule-name>/**". Not allowed on the default rule, which matches
+         * every path.
+         */
         private List<String> paths = new ArrayList<>();
 
-        /** HTTP methods this rule applies to. Empty: all. */
+        /** HTTP methods (RFC 9110 tokens, any case) this rule applies to. Empty: all. Not allowed on the default rule. */
         private List<String> methods = new ArrayList<>();
 
-        /** Client key parts, in order: "ip", "global" or "header:<Name>". A missing header falls back to the IP. */
+        /**
+         * Client key parts, in order, none repeated: "ip", "global" or "header:<Name>". A missing header falls back to
+         * the IP.
+         */
         private List<String> key = new ArrayList<>(List.of("ip"));
 
-        /** Tokens one request takes. */
+        /** Tokens one request takes: at least 1 and at most the smallest capacity. */
         private long cost = 1;
 
         /** enforce (deny with 429) or shadow (count and report, never block). */
@@ -143,6 +163,14 @@ public class TollgateProperties {
 
         public void setPeriod(RefillPeriod period) {
             this.period = period;
+        }
+
+        public List<LimitProperties> getLimits() {
+            return limits;
+        }
+
+        public void setLimits(List<LimitProperties> limits) {
+            this.limits = limits;
         }
 
         public List<String> getPaths() {
@@ -199,6 +227,43 @@ public class TollgateProperties {
 
         public void setFailurePolicy(FailurePolicy failurePolicy) {
             this.failurePolicy = failurePolicy;
+        }
+    }
+
+    /** One limit of a rule's limits list. */
+    public static class LimitProperties {
+
+        /** Burst size in whole tokens, at least 1. Required. */
+        private Long capacity;
+
+        /** Tokens added per period, greater than 0; may be fractional. Required. */
+        private BigDecimal refillRate;
+
+        /** Refill period: second, minute, hour or day. Default second. */
+        private RefillPeriod period;
+
+        public Long getCapacity() {
+            return capacity;
+        }
+
+        public void setCapacity(Long capacity) {
+            this.capacity = capacity;
+        }
+
+        public BigDecimal getRefillRate() {
+            return refillRate;
+        }
+
+        public void setRefillRate(BigDecimal refillRate) {
+            this.refillRate = refillRate;
+        }
+
+        public RefillPeriod getPeriod() {
+            return period;
+        }
+
+        public void setPeriod(RefillPeriod period) {
+            this.period = period;
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.core.rules.RuleSetSource;
 import io.tollgate.spring.app.TestApplication;
+import io.tollgate.testsupport.http.Http;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tollgate.spring.app.TestApplication;
 import io.tollgate.spring.observe.TollgateHealthIndicator;
 import io.tollgate.spring.web.TollgateWebFilter;
+import io.tollgate.testsupport.http.Http;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -58,17 +59,17 @@ class ReactiveRateLimitingTest {
         HttpResponse<String> denied = http.get("/anything");
         assertThat(denied.statusCode()).isEqualTo(429);
         assertThat(Http.header(denied, "Retry-After")).isEqualTo("1");
-        assertThat(Http.header(denied, "RateLimit")).isEqualTo("\"default\";r=0;t=4");
+        assertThat(Http.header(denied, "RateLimit")).isEqualTo("\"default\";r=0;t=1"); // t is Retry-After on a 429
         assertThat(Http.header(denied, "RateLimit-Policy")).isEqualTo("\"default\";q=20;w=4");
         assertThat(Http.header(denied, "X-RateLimit-Limit")).isEqualTo("20");
         assertThat(Http.header(denied, "X-RateLimit-Remaining")).isEqualTo("0");
         assertThat(Http.header(denied, "X-RateLimit-Reset")).isEqualTo("4");
         assertThat(Http.header(denied, "Cache-Control")).isEqualTo("no-store");
         assertThat(Http.header(denied, "Content-Type")).startsWith("application/problem+json");
-        assertThat(denied.body()).isEqualTo("{\"type\":\"https://tollgate.dev/problems/rate-limited\","
-                + "\"title\":\"Too Many Requests\",\"status\":429,"
+        assertThat(denied.body()).isEqualTo("{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\","
+                + "\"title\":\"Quota Exceeded\",\"status\":429,"
                 + "\"detail\":\"Rate limit of rule \\\"default\\\" exceeded; retry in 1 s\","
-                + "\"rule\":\"default\",\"retry_after\":1}");
+                + "\"violated-policies\":[\"default\"],\"rule\":\"default\",\"retry_after\":1}");
         assertThat(meters.counter("tollgate.decisions", "rule", "default", "outcome", "denied", "policy", "none").count())
                 .isGreaterThanOrEqualTo(1);
     }

@@ -9,7 +9,7 @@ import io.tollgate.core.limiter.RateLimiter;
 import io.tollgate.core.limiter.Verdict;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSetSource;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

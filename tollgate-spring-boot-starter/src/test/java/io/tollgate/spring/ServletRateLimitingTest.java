@@ -3,6 +3,7 @@ package io.tollgate.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.spring.app.TestApplication;
+import io.tollgate.testsupport.http.Http;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -38,11 +39,14 @@ class ServletRateLimitingTest {
         HttpResponse<String> denied = http.get("/x");
         assertThat(denied.statusCode()).isEqualTo(429);
         assertThat(Http.header(denied, "Retry-After")).isEqualTo("1");
+        assertThat(Http.header(denied, "RateLimit")).isEqualTo("\"default\";r=0;t=1"); // t is Retry-After on a 429
         assertThat(Http.header(denied, "RateLimit-Policy")).isEqualTo("\"default\";q=20;w=4");
         assertThat(Http.header(denied, "X-RateLimit-Remaining")).isEqualTo("0");
         assertThat(Http.header(denied, "Cache-Control")).isEqualTo("no-store");
         assertThat(Http.header(denied, "Content-Type")).startsWith("application/problem+json");
-        assertThat(denied.body()).contains("\"status\":429", "\"rule\":\"default\"", "\"retry_after\":1");
+        assertThat(denied.body()).contains("\"status\":429", "\"rule\":\"default\"", "\"retry_after\":1",
+                "\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\"",
+                "\"violated-policies\":[\"default\"]");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.tollgate.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tollgate.spring.app.TestApplication;
+import io.tollgate.testsupport.http.Http;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;

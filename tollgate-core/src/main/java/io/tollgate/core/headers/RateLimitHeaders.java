@@ -16,11 +16,21 @@ import java.util.List;
  * </pre>
  * {@code RateLimit-Policy} lists one item per limit of the rule: {@code q} the capacity, {@code w} the seconds an
  * empty bucket takes to fill ({@link io.tollgate.core.bucket.Limit#windowSeconds()}). The first item is named after
- * the rule, further ones {@code "<rule>-2"}, {@code "<rule>-3"}, ... (their 1-based position). {@code RateLimit}
- * describes the tightest limit: {@code r} whole tokens left, {@code t} seconds until it is full again, rounded up.
+ * the rule, further ones {@code "<rule>-2"}, {@code "<rule>-3"}, ... (their 1-based position). {@code RateLimit} has
+ * one item, for the limit {@link ReportedLimits#reported chosen} as follows, with {@code r} its whole tokens left:
+ * <ul>
+ *   <li>Permitted (also a shadow-mode denial, which must look like an allowed request): the tightest limit, and
+ *       {@code t} the seconds until it is full again, rounded up: the draft's "effective window" (§4.1.2), a span
+ *       within which a client spending no more than {@code r} is never denied by this limit. It is conservative: the
+ *       bucket refills meanwhile.
+ *   <li>Rejected with a decision (429): the binding limit, the one {@code Retry-After} comes from, and {@code t}
+ *       equal to {@code Retry-After}. Draft -11 §6 wants Retry-After no earlier than the end of the effective
+ *       window, earlier drafts wanted both to name the same moment; equal values satisfy both.
+ * </ul>
  *
- * <p>Legacy form, on when {@code legacy}: {@code X-RateLimit-Limit} (capacity of the tightest limit),
- * {@code X-RateLimit-Remaining}, {@code X-RateLimit-Reset} (seconds until full, rounded up).
+ * <p>Legacy form, on when {@code legacy}: {@code X-RateLimit-Limit} (capacity of the reported limit),
+ * {@code X-RateLimit-Remaining}, {@code X-RateLimit-Reset} (seconds until that limit is full, rounded up, also on a
+ * denial: the de-facto meaning of "reset").
  *
  * <p>Always: {@code Retry-After} (whole seconds, rounded up, capped at {@value #MAX_RETRY_AFTER_SECONDS}) when the
  * request is rejected, and {@code X-RateLimit-Degraded: <policy>} when the store failed and a failure policy decided.
@@ -61,11 +71,12 @@ public final class RateLimitHeaders {
     public List<Header> headers(Verdict verdict) {
         List<Header> out = new ArrayList<>(8);
         Decision d = verdict.decision();
+        boolean rejected = !verdict.permitted();
         if (d != null) {
             BucketSpec spec = d.spec();
-            int tight = d.tightestLimit();
+            int reported = ReportedLimits.reported(verdict);
             String rule = verdict.rule().name();
-            long reset = ceilSeconds(d.resetMicros(tight));
+            long reset = ceilSeconds(d.resetMicros(reported));
             if (ietf) {
                 StringBuilder policy = new StringBuilder();
                 for (int i = 0; i < spec.size(); i++) {
@@ -76,15 +87,18 @@ public final class RateLimitHeaders {
                             .append(";w=").append(spec.limit(i).windowSeconds());
                 }
                 out.add(new Header(POLICY, policy.toString()));
-                out.add(new Header(RATE_LIMIT, "\"" + policyName(rule, tight) + "\";r=" + d.remaining(tight) + ";t=" + reset));
+                // on a rejection t is Retry-After itself, computed once, so the two can never disagree
+                long t = rejected ? retryAfterSeconds(verdict) : reset;
+                out.add(new Header(RATE_LIMIT, "\"" + policyName(rule, reported) + "\";r=" + d.remaining(reported)
+                        + ";t=" + t));
             }
             if (legacy) {
-                out.add(new Header(LEGACY_LIMIT, Long.toString(spec.limit(tight).capacity())));
-                out.add(new Header(LEGACY_REMAINING, Long.toString(d.remaining(tight))));
+                out.add(new Header(LEGACY_LIMIT, Long.toString(spec.limit(reported).capacity())));
+                out.add(new Header(LEGACY_REMAINING, Long.toString(d.remaining(reported))));
                 out.add(new Header(LEGACY_RESET, Long.toString(reset)));
             }
         }
-        if (!verdict.permitted()) {
+        if (rejected) {
             out.add(new Header(RETRY_AFTER, Long.toString(retryAfterSeconds(verdict))));
         }
         if (verdict.degraded() && verdict.policyApplied() != null) {

@@ -63,16 +63,12 @@ public final class KeySource {
         }
         if (lower.startsWith("header:")) {
             String name = t.substring("header:".length()).trim();
-            if (name.isEmpty() || !name.chars().allMatch(KeySource::isTokenChar)) {
+            if (!HttpToken.isToken(name)) {
                 throw new IllegalArgumentException("header name in \"" + text + "\" must be a valid HTTP header name");
             }
             return new Part(Kind.HEADER, name);
         }
         throw new IllegalArgumentException("expected \"ip\", \"global\" or \"header:<Header-Name>\" but got \"" + text + "\"");
-    }
-
-    private static boolean isTokenChar(int c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     public List<Part> parts() {

@@ -1,8 +1,5 @@
 package io.tollgate.core.rules;
 
-import io.tollgate.core.bucket.BucketSpec;
-import io.tollgate.core.bucket.Limit;
-import io.tollgate.core.bucket.RefillPeriod;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.CharacterCodingException;
@@ -10,12 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadFeature;
@@ -35,14 +29,15 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code period}, or a {@code limits} array of such objects, and optionally {@code match}, {@code key}, {@code cost},
  * {@code mode}, {@code failure_policy} and {@code lease}. Anything else is rejected, as are duplicate rule names and fields.
  *
- * <p>A rule other than {@code default} applies to {@code /<name>} and below unless {@code match.paths} says
- * otherwise; {@code match.methods} alone narrows the methods but keeps that path. {@code default} cannot have a
- * {@code match}. {@code capacity} and {@code cost} must be whole numbers ({@code 20.0} and {@code 1e3} count);
- * {@code refill_rate} is read as an exact decimal. Enumerated strings ({@code period}, {@code mode},
- * {@code failure_policy}, {@code key}) are case-insensitive; an explicit {@code null} is never a default.
+ * <p>This class owns only the JSON: syntax, duplicate members (with their line and column), unknown fields, and value
+ * types ({@code capacity} and {@code cost} must be whole numbers, where {@code 20.0} and {@code 1e3} count;
+ * {@code refill_rate} is read as an exact decimal; an explicit {@code null} is never a default). It maps each rule
+ * onto a {@link RuleDraft} and the file onto a {@link RuleSetDraft}, which check what a rule means (ranges, paths,
+ * methods, key parts, cost against capacity, the {@code default} rule's reach); see there.
  *
- * <p>Every problem is reported as a {@link RulesFileException} whose message names the file, the rule, the field, what
- * was expected and what was found. Nothing else is thrown for bad input.
+ * <p>Every problem is reported as a {@link RulesFileException} whose message names the file, the rule, the field (as a
+ * JSON path such as {@code limits[1].capacity}), what was expected and what was found. Nothing else is thrown for bad
+ * input.
  */
 public final class RuleSetParser {
 
@@ -55,10 +50,8 @@ public final class RuleSetParser {
     static final List<String> LIMIT_FIELDS = List.of("capacity", "refill_rate", "period");
     static final List<String> MATCH_FIELDS = List.of("paths", "methods");
 
-    private static final String CAPACITY_EXPECTED = "a whole number greater than 0";
-    private static final String RATE_EXPECTED = "a number greater than 0 (tokens added per period)";
-    private static final String COST_EXPECTED = "a whole number of at least 1";
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+    private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final int MAX_VALUE_TEXT = 60;
 
     private static final JsonMapper MAPPER = JsonMapper.builder()
@@ -113,16 +106,15 @@ public final class RuleSetParser {
             throw new RulesFileException(fileName, null, null,
                     "expected a JSON object of rule name to rule at the top level but got " + describe(root));
         }
-        List<Rule> rules = new ArrayList<>();
-        List<PathPattern> exempt = List.of();
+        RuleSetDraft rules = new RuleSetDraft();
         for (Map.Entry<String, JsonNode> e : root.properties()) {
             if (EXEMPT_PATHS.equals(e.getKey())) {
-                exempt = patterns(e.getValue(), new Ctx(fileName, null), EXEMPT_PATHS);
+                rules.exemptPaths(patterns(e.getValue(), new Ctx(fileName, null), EXEMPT_PATHS));
             } else {
                 rules.add(rule(e.getKey(), e.getValue(), fileName));
             }
         }
-        return RuleSet.of(rules, exempt);
+        return rules.validate().orElseThrow(p -> render(p, fileName));
     }
 
     private static JsonNode readTree(String text, String file) {
@@ -171,7 +163,7 @@ public final class RuleSetParser {
                             "rule name appears more than once" + at(e.getLocation())
                                     + "; rule names must be unique", e);
                 }
-                return new RulesFileException(file, display(path.get(0)), fieldPath(path.subList(1, path.size())),
+                return new RulesFileException(file, display(path.get(0)), RuleProblem.join(path.subList(1, path.size())),
                         "field appears more than once" + at(e.getLocation()), e);
             }
         }
@@ -191,17 +183,6 @@ public final class RuleSetParser {
         return path;
     }
 
-    private static String fieldPath(List<String> parts) {
-        StringBuilder sb = new StringBuilder();
-        for (String s : parts) {
-            if (!s.startsWith("[") && sb.length() > 0) {
-                sb.append('.');
-            }
-            sb.append(s);
-        }
-        return sb.toString();
-    }
-
     private static String at(TokenStreamLocation loc) {
         if (loc == null || loc.getLineNr() < 1) {
             return "";
@@ -209,7 +190,7 @@ public final class RuleSetParser {
         return " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
     }
 
-    // ---- rules -------------------------------------------------------------------------------------------------
+    // ---- rules: JSON shape here, rule invariants in RuleDraft -------------------------------------------------
 
     private record Ctx(String file, String rule) {
         RulesFileException error(String field, String problem) {
@@ -221,29 +202,27 @@ public final class RuleSetParser {
         }
     }
 
-    private static Rule rule(String name, JsonNode node, String file) {
-        if (!Rule.NAME_PATTERN.matcher(name).matches()) {
-            throw new RulesFileException(file, display(name), null,
-                    "invalid rule name; a rule name must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.', '-'");
-        }
-        Ctx ctx = new Ctx(file, name);
+    /** Renders a draft problem: the file, the rule and the field as a JSON path. */
+    private static RulesFileException render(RuleProblem p, String file) {
+        return new RulesFileException(file, p.rule() == null ? null : display(p.rule()), p.field(), p.message());
+    }
+
+    private static RuleDraft rule(String name, JsonNode node, String file) {
+        Ctx ctx = new Ctx(file, display(name));
         if (!node.isObject()) {
-            throw new RulesFileException(file, name, null, "expected an object with \"capacity\" and \"refill_rate\""
+            throw ctx.error(null, "expected an object with \"capacity\" and \"refill_rate\""
                     + " (or \"limits\") but got " + describe(node));
         }
         rejectUnknown(node, RULE_FIELDS, ctx, "");
-
-        boolean isDefault = Rule.DEFAULT_NAME.equals(name);
-        Rule.Builder b = Rule.builder(name);
-        BucketSpec spec = spec(node, ctx);
-        b.spec(spec);
-
-        JsonNode match = node.get("match");
-        if (match != null && isDefault) {
-            throw ctx.error("match", "the default rule applies to every request that no other rule matches,"
-                    + " so it cannot have a \"match\"; add a separate rule instead");
+        RuleDraft d = RuleDraft.named(name);
+        JsonNode limits = node.get("limits");
+        if (limits != null) {
+            d.limits(limits(limits, ctx));
         }
-        List<PathPattern> paths = isDefault ? List.of() : List.of(PathPattern.forRuleName(name));
+        if (node.has("capacity") || node.has("refill_rate") || node.has("period")) {
+            d.limit(limit(node, ctx, ""));
+        }
+        JsonNode match = node.get("match");
         if (match != null) {
             if (!match.isObject()) {
                 throw ctx.expected("match", "an object with \"paths\" and/or \"methods\"", match);
@@ -254,120 +233,79 @@ public final class RuleSetParser {
             }
             JsonNode p = match.get("paths");
             if (p != null) {
-                paths = patterns(p, ctx, "match.paths");
-                if (paths.isEmpty()) {
-                    throw ctx.error("match.paths", "expected at least one path pattern but the array is empty");
-                }
+                d.paths(patterns(p, ctx, "match.paths"));
             }
             JsonNode m = match.get("methods");
             if (m != null) {
-                b.methods(methods(m, ctx));
+                d.methods(strings(m, ctx, "match.methods", "an array of HTTP method names such as [\"GET\", \"POST\"]",
+                        RuleDraft.METHOD_EXPECTED));
             }
         }
-        b.paths(paths);
-
         JsonNode key = node.get("key");
         if (key != null) {
-            b.keySource(keySource(key, ctx));
+            String part = "\"ip\", \"global\" or \"header:<Header-Name>\"";
+            if (key.isString()) {
+                d.key(key.stringValue());
+            } else {
+                d.key(strings(key, ctx, "key", "\"ip\", \"global\", \"header:<Header-Name>\" or an array of these",
+                        part));
+            }
         }
         JsonNode cost = node.get("cost");
         if (cost != null) {
-            long c = wholeNumber(cost, ctx, "cost", 1, COST_EXPECTED);
-            if (spec.exceedsCapacity(c)) {
-                throw ctx.error("cost", "cost " + c + " exceeds the smallest capacity of this rule ("
-                        + spec.minCapacity() + "), so no request could ever be allowed");
-            }
-            b.cost(c);
+            d.cost(wholeNumber(cost, ctx, "cost", RuleDraft.COST_EXPECTED));
         }
         JsonNode mode = node.get("mode");
         if (mode != null) {
-            b.mode(mode(mode, ctx));
+            d.mode(string(mode, ctx, "mode", RuleDraft.MODE_EXPECTED));
         }
         JsonNode fp = node.get("failure_policy");
         if (fp != null) {
-            String s = string(fp, ctx, "failure_policy",
-                    "one of \"fail-open\", \"fail-open-unbounded\", \"fail-closed\", \"local\"");
-            try {
-                b.failurePolicy(FailurePolicy.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw ctx.error("failure_policy", e.getMessage());
-            }
+            d.failurePolicy(string(fp, ctx, "failure_policy",
+                    "one of \"fail-open\", \"fail-open-unbounded\", \"fail-closed\", \"local\""));
         }
         JsonNode lease = node.get("lease");
         if (lease != null) {
             if (!lease.isBoolean()) {
                 throw ctx.expected("lease", "true or false", lease);
             }
-            b.lease(lease.booleanValue());
+            d.lease(lease.booleanValue());
         }
-        return b.build();
+        return d;
     }
 
-    private static BucketSpec spec(JsonNode node, Ctx ctx) {
-        JsonNode limits = node.get("limits");
-        boolean shorthand = node.has("capacity") || node.has("refill_rate") || node.has("period");
-        if (limits != null) {
-            if (shorthand) {
-                throw ctx.error("limits", "use either \"capacity\"/\"refill_rate\"/\"period\" or \"limits\", not both");
-            }
-            if (!limits.isArray()) {
-                throw ctx.expected("limits", "an array of objects with \"capacity\" and \"refill_rate\"", limits);
-            }
-            if (limits.isEmpty()) {
-                throw ctx.error("limits", "expected at least one limit but the array is empty");
-            }
-            List<Limit> list = new ArrayList<>();
-            for (int i = 0; i < limits.size(); i++) {
-                String prefix = "limits[" + i + "]";
-                JsonNode l = limits.get(i);
-                if (!l.isObject()) {
-                    throw ctx.expected(prefix, "an object with \"capacity\" and \"refill_rate\"", l);
-                }
-                rejectUnknown(l, LIMIT_FIELDS, ctx, prefix + ".");
-                list.add(limit(l, ctx, prefix + "."));
-            }
-            return BucketSpec.of(list);
+    private static List<LimitDraft> limits(JsonNode limits, Ctx ctx) {
+        if (!limits.isArray()) {
+            throw ctx.expected("limits", "an array of objects with \"capacity\" and \"refill_rate\"", limits);
         }
-        if (!shorthand) {
-            throw ctx.error("capacity", "missing; a rule needs \"capacity\" and \"refill_rate\", or \"limits\"");
+        List<LimitDraft> list = new ArrayList<>();
+        for (int i = 0; i < limits.size(); i++) {
+            String prefix = "limits[" + i + "]";
+            JsonNode l = limits.get(i);
+            if (!l.isObject()) {
+                throw ctx.expected(prefix, "an object with \"capacity\" and \"refill_rate\"", l);
+            }
+            rejectUnknown(l, LIMIT_FIELDS, ctx, prefix + ".");
+            list.add(limit(l, ctx, prefix + "."));
         }
-        return BucketSpec.of(limit(node, ctx, ""));
+        return list;
     }
 
-    private static Limit limit(JsonNode node, Ctx ctx, String prefix) {
+    private static LimitDraft limit(JsonNode node, Ctx ctx, String prefix) {
         JsonNode cap = node.get("capacity");
-        if (cap == null) {
-            throw ctx.error(prefix + "capacity", "missing; expected " + CAPACITY_EXPECTED);
+        Long capacity = cap == null ? null : wholeNumber(cap, ctx, prefix + "capacity", RuleDraft.CAPACITY_EXPECTED);
+        JsonNode rate = node.get("refill_rate");
+        if (rate != null && !rate.isNumber()) {
+            throw ctx.expected(prefix + "refill_rate", RuleDraft.RATE_EXPECTED, rate);
         }
-        long capacity = wholeNumber(cap, ctx, prefix + "capacity", 1, CAPACITY_EXPECTED);
-        JsonNode rateNode = node.get("refill_rate");
-        if (rateNode == null) {
-            throw ctx.error(prefix + "refill_rate", "missing; expected " + RATE_EXPECTED);
-        }
-        if (!rateNode.isNumber() || rateNode.decimalValue().signum() <= 0) {
-            throw ctx.expected(prefix + "refill_rate", RATE_EXPECTED, rateNode);
-        }
-        BigDecimal rate = rateNode.decimalValue();
-        RefillPeriod period = RefillPeriod.SECOND;
         JsonNode p = node.get("period");
-        if (p != null) {
-            String s = string(p, ctx, prefix + "period", "one of \"second\", \"minute\", \"hour\", \"day\"");
-            try {
-                period = RefillPeriod.parse(s);
-            } catch (IllegalArgumentException e) {
-                throw ctx.error(prefix + "period", e.getMessage());
-            }
-        }
-        try {
-            return Limit.of(capacity, rate, period);
-        } catch (IllegalArgumentException | ArithmeticException e) {
-            // a fractional rate is what usually needs the precision, so point at it
-            String field = rate.stripTrailingZeros().scale() > 0 ? "refill_rate" : "capacity";
-            throw ctx.error(prefix + field, e.getMessage());
-        }
+        String period = p == null ? null
+                : string(p, ctx, prefix + "period", "one of \"second\", \"minute\", \"hour\", \"day\"");
+        return new LimitDraft(capacity, rate == null ? null : rate.decimalValue(), period);
     }
 
-    private static long wholeNumber(JsonNode n, Ctx ctx, String field, long min, String expected) {
+    /** A JSON integer (or a whole-valued decimal such as {@code 20.0}) that fits a long; its range is the draft's. */
+    private static long wholeNumber(JsonNode n, Ctx ctx, String field, String expected) {
         if (!n.isNumber()) {
             throw ctx.expected(field, expected, n);
         }
@@ -378,7 +316,7 @@ public final class RuleSetParser {
         if (v.compareTo(LONG_MAX) > 0) {
             throw ctx.error(field, "expected " + expected + " but got " + describe(n) + ", which is too large");
         }
-        if (v.compareTo(BigDecimal.valueOf(min)) < 0) {
+        if (v.compareTo(LONG_MIN) < 0) {
             throw ctx.expected(field, expected, n);
         }
         return v.longValueExact();
@@ -391,91 +329,21 @@ public final class RuleSetParser {
         return n.stringValue();
     }
 
-    private static RuleMode mode(JsonNode n, Ctx ctx) {
-        String expected = "\"enforce\" or \"shadow\"";
-        String s = string(n, ctx, "mode", expected);
-        for (RuleMode m : RuleMode.values()) {
-            if (m.name().equalsIgnoreCase(s)) {
-                return m;
-            }
-        }
-        throw ctx.expected("mode", expected, n);
-    }
-
-    private static Set<String> methods(JsonNode n, Ctx ctx) {
-        String expected = "an array of HTTP method names such as [\"GET\", \"POST\"]";
+    /** A JSON array of strings; the draft checks what the strings say. */
+    private static List<String> strings(JsonNode n, Ctx ctx, String field, String expected, String itemExpected) {
         if (!n.isArray()) {
-            throw ctx.expected("match.methods", expected, n);
+            throw ctx.expected(field, expected, n);
         }
-        if (n.isEmpty()) {
-            throw ctx.error("match.methods", "expected at least one HTTP method but the array is empty;"
-                    + " leave \"methods\" out to match every method");
-        }
-        Set<String> methods = new LinkedHashSet<>();
+        List<String> out = new ArrayList<>();
         for (int i = 0; i < n.size(); i++) {
-            JsonNode m = n.get(i);
-            String field = "match.methods[" + i + "]";
-            String s = string(m, ctx, field, "an HTTP method name such as \"GET\"");
-            if (s.isEmpty() || !s.chars().allMatch(RuleSetParser::isTokenChar)) {
-                throw ctx.expected(field, "an HTTP method name such as \"GET\"", m);
-            }
-            methods.add(s.toUpperCase(Locale.ROOT));
-        }
-        return methods;
-    }
-
-    private static KeySource keySource(JsonNode n, Ctx ctx) {
-        String expected = "\"ip\", \"global\", \"header:<Header-Name>\" or an array of these";
-        if (n.isString()) {
-            return KeySource.of(List.of(part(n, ctx, "key")));
-        }
-        if (!n.isArray()) {
-            throw ctx.expected("key", expected, n);
-        }
-        if (n.isEmpty()) {
-            throw ctx.error("key", "expected at least one key part but the array is empty");
-        }
-        List<KeySource.Part> parts = new ArrayList<>();
-        for (int i = 0; i < n.size(); i++) {
-            String field = "key[" + i + "]";
-            KeySource.Part part = part(n.get(i), ctx, field);
-            if (parts.stream().anyMatch(p -> p.kind() == part.kind()
-                    && (part.header() == null || part.header().equalsIgnoreCase(p.header())))) {
-                throw ctx.error(field, "\"" + part + "\" appears more than once in the key");
-            }
-            parts.add(part);
-        }
-        return KeySource.of(parts);
-    }
-
-    private static KeySource.Part part(JsonNode n, Ctx ctx, String field) {
-        String s = string(n, ctx, field, "\"ip\", \"global\" or \"header:<Header-Name>\"");
-        try {
-            return KeySource.parsePart(s);
-        } catch (IllegalArgumentException e) {
-            throw ctx.error(field, e.getMessage());
-        }
-    }
-
-    private static List<PathPattern> patterns(JsonNode n, Ctx ctx, String field) {
-        if (!n.isArray()) {
-            throw ctx.expected(field, "an array of path patterns such as [\"/health\", \"/static/**\"]", n);
-        }
-        List<PathPattern> out = new ArrayList<>();
-        for (int i = 0; i < n.size(); i++) {
-            JsonNode p = n.get(i);
-            String f = field + "[" + i + "]";
-            String s = string(p, ctx, f, "a path pattern starting with \"/\"");
-            try {
-                PathPattern pattern = PathPattern.of(s);
-                if (!out.contains(pattern)) {
-                    out.add(pattern);
-                }
-            } catch (IllegalArgumentException e) {
-                throw ctx.error(f, e.getMessage());
-            }
+            out.add(string(n.get(i), ctx, field + "[" + i + "]", itemExpected));
         }
         return out;
+    }
+
+    private static List<String> patterns(JsonNode n, Ctx ctx, String field) {
+        return strings(n, ctx, field, "an array of path patterns such as [\"/health\", \"/static/**\"]",
+                "a path pattern starting with \"/\"");
     }
 
     private static void rejectUnknown(JsonNode node, List<String> allowed, Ctx ctx, String prefix) {
@@ -484,11 +352,6 @@ public final class RuleSetParser {
                 throw ctx.error(prefix + display(f), "unknown field; allowed fields are " + String.join(", ", allowed));
             }
         }
-    }
-
-    private static boolean isTokenChar(int c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     /** A JSON value as it would appear in the file, shortened, with its type when that helps. */

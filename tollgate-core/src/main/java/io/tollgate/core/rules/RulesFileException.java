@@ -10,12 +10,14 @@ public class RulesFileException extends RuntimeException {
     private final String file;
     private final String rule;
     private final String field;
+    private final String problem;
 
     public RulesFileException(String file, String rule, String field, String problem, Throwable cause) {
         super(format(file, rule, field, problem), cause);
         this.file = file;
         this.rule = rule;
         this.field = field;
+        this.problem = problem;
     }
 
     public RulesFileException(String file, String rule, String field, String problem) {
@@ -46,7 +48,15 @@ public class RulesFileException extends RuntimeException {
         return rule;
     }
 
-    /** The field concerned, or {@code null}. */
+    /**
+     * What is wrong, without the file, rule and field. For a problem with what a rule means (not with the JSON) this
+     * is the {@link RuleProblem#message()} that any other source reports for the same rule.
+     */
+    public String problem() {
+        return problem;
+    }
+
+    /** The field concerned, as a JSON path such as {@code limits[1].capacity}, or {@code null}. */
     public String field() {
         return field;
     }

@@ -42,11 +42,56 @@ class RateLimitHeadersTest {
     }
 
     @Test
-    void deniedRequestGetsRetryAfter() {
+    void deniedRequestGetsRetryAfterAndTheSameT() {
         Decision d = Decision.of(DEFAULT_SPEC, 1, false, new long[] {0}, 0);
         Map<String, String> m = map(new RateLimitHeaders(), new Verdict(DEFAULT, "k", Outcome.DENIED, d, null, 0));
-        assertThat(m).containsEntry("RateLimit", "\"default\";r=0;t=4").containsEntry("Retry-After", "1")
+        // t is Retry-After (one token in 0.2 s), not the 4 s until full; X-RateLimit-Reset keeps "until full"
+        assertThat(m).containsEntry("RateLimit", "\"default\";r=0;t=1").containsEntry("Retry-After", "1")
                 .containsEntry("X-RateLimit-Reset", "4");
+    }
+
+    @Test
+    void aDenialReportsTheBindingLimitEvenWhenItIsNotTheFirstNorTheTightest() {
+        // 10 @ 10/s holds 1 token, 100 @ 1/s holds 2: the second has more left but needs 3 s for a cost of 5
+        BucketSpec spec = BucketSpec.of(Limit.of(10, 10, RefillPeriod.SECOND), Limit.of(100, 1, RefillPeriod.SECOND));
+        Rule api = Rule.builder("api").spec(spec).cost(5).build();
+        long[] levels = {spec.unitsPerToken(0), 2 * spec.unitsPerToken(1)};
+        Decision d = Decision.of(spec, 5, false, levels, 0);
+        Verdict v = new Verdict(api, "k", Outcome.DENIED, d, null, 0);
+        Map<String, String> m = map(new RateLimitHeaders(), v);
+        assertThat(m).containsEntry("Retry-After", "3").containsEntry("RateLimit", "\"api-2\";r=2;t=3")
+                .containsEntry("X-RateLimit-Limit", "100").containsEntry("X-RateLimit-Remaining", "2")
+                .containsEntry("X-RateLimit-Reset", "98");
+        assertThat(ReportedLimits.violatedPolicies(v)).containsExactly("api", "api-2");
+    }
+
+    @Test
+    void aDenialByTheSecondLimitAloneNamesOnlyIt() {
+        BucketSpec spec = BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND), Limit.of(1000, 1000, RefillPeriod.HOUR));
+        Rule api = Rule.builder("api").spec(spec).build();
+        Decision d = Decision.of(spec, 1, false, new long[] {units(15), 0}, 0);
+        Verdict v = new Verdict(api, "k", Outcome.DENIED, d, null, 0);
+        // one token of 1000/hour takes 3.6 s: t and Retry-After say 4, not the hour until full
+        assertThat(map(new RateLimitHeaders(), v)).containsEntry("RateLimit", "\"api-2\";r=0;t=4")
+                .containsEntry("Retry-After", "4");
+        assertThat(ReportedLimits.violatedPolicies(v)).containsExactly("api-2");
+    }
+
+    @Test
+    void equalWaitsGoToTheFirstLimit() {
+        BucketSpec spec = BucketSpec.of(Limit.of(5, 1, RefillPeriod.SECOND), Limit.of(10, 1, RefillPeriod.SECOND));
+        Decision d = Decision.of(spec, 1, false, new long[] {0, 0}, 0);
+        Verdict v = new Verdict(Rule.builder("api").spec(spec).build(), "k", Outcome.DENIED, d, null, 0);
+        assertThat(map(new RateLimitHeaders(true, false), v)).containsEntry("RateLimit", "\"api\";r=0;t=1");
+    }
+
+    @Test
+    void aShadowDenialReportsLikeAnAllowedRequest() {
+        BucketSpec spec = BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND), Limit.of(2, 6, RefillPeriod.MINUTE));
+        Rule shadow = Rule.builder("s").spec(spec).build();
+        Decision d = Decision.of(spec, 1, false, new long[] {0, 0}, 0);
+        Map<String, String> m = map(new RateLimitHeaders(), new Verdict(shadow, "k", Outcome.SHADOW_DENIED, d, null, 0));
+        assertThat(m).containsEntry("RateLimit", "\"s\";r=0;t=4").doesNotContainKey("Retry-After");
     }
 
     @Test
@@ -75,7 +120,24 @@ class RateLimitHeadersTest {
     void absurdRetryAfterIsCapped() {
         Decision d = Decision.costExceedsCapacity(DEFAULT_SPEC, 50, 0);
         Map<String, String> m = map(new RateLimitHeaders(), new Verdict(DEFAULT, "k", Outcome.DENIED, d, null, 0));
-        assertThat(m).containsEntry("Retry-After", Long.toString(RateLimitHeaders.MAX_RETRY_AFTER_SECONDS));
+        assertThat(m).containsEntry("Retry-After", Long.toString(RateLimitHeaders.MAX_RETRY_AFTER_SECONDS))
+                .containsEntry("RateLimit", "\"default\";r=20;t=" + RateLimitHeaders.MAX_RETRY_AFTER_SECONDS);
+    }
+
+    @Test
+    void aCostAboveOneCapacityViolatesThatLimitOnly() {
+        BucketSpec spec = BucketSpec.of(Limit.of(100, 5, RefillPeriod.SECOND), Limit.of(10, 1, RefillPeriod.SECOND));
+        Rule api = Rule.builder("api").spec(spec).build();
+        Verdict v = new Verdict(api, "k", Outcome.DENIED, Decision.costExceedsCapacity(spec, 50, 0), null, 0);
+        assertThat(ReportedLimits.violatedPolicies(v)).containsExactly("api-2");
+        assertThat(map(new RateLimitHeaders(true, false), v)).containsEntry("RateLimit", "\"api-2\";r=10;t=86400");
+    }
+
+    @Test
+    void noDecisionMeansNoViolatedPolicies() {
+        assertThat(ReportedLimits.violatedPolicies(new Verdict(DEFAULT, "k", Outcome.SHED, null, null, 0))).isEmpty();
+        assertThat(ReportedLimits.violatedPolicies(
+                new Verdict(DEFAULT, "k", Outcome.ERROR, null, FailurePolicy.FAIL_CLOSED, 0))).isEmpty();
     }
 
     @Test
@@ -83,7 +145,7 @@ class RateLimitHeadersTest {
         Decision d = Decision.of(DEFAULT_SPEC, 1, false, new long[] {units(0)}, 0);
         Verdict v = new Verdict(DEFAULT, "k", Outcome.ERROR, d, FailurePolicy.FAIL_OPEN, 0);
         assertThat(v.rejectionStatus()).isEqualTo(429);
-        assertThat(map(new RateLimitHeaders(), v)).containsEntry("RateLimit", "\"default\";r=0;t=4")
+        assertThat(map(new RateLimitHeaders(), v)).containsEntry("RateLimit", "\"default\";r=0;t=1")
                 .containsEntry("X-RateLimit-Remaining", "0").containsEntry("Retry-After", "1")
                 .containsEntry("X-RateLimit-Degraded", "fail-open");
     }

@@ -23,8 +23,9 @@ import reactor.core.publisher.Mono;
 /**
  * Rate limits WebFlux requests. Runs very early ({@link #ORDER}) so rejected requests cost as little as possible.
  * Never blocks: the limiter's answer is awaited reactively. Permitted requests continue with the rate-limit headers
- * added; rejected ones get 429 (503 when the store failed closed), the headers, {@code Retry-After},
- * {@code Cache-Control: no-store} and a problem+json body. Exempt paths and requests no rule matches pass untouched.
+ * added; rejected ones get 429 (503 when the store failed closed or the request was shed), the headers,
+ * {@code Retry-After}, {@code Cache-Control: no-store} and a {@link ProblemBody problem+json body}. Exempt paths and
+ * requests no rule matches pass untouched.
  */
 public class TollgateWebFilter implements WebFilter, Ordered {
 

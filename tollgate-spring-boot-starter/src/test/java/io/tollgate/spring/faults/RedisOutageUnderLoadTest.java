@@ -4,7 +4,7 @@ import static io.tollgate.spring.faults.HttpLoad.millisSince;
 import static io.tollgate.spring.faults.HttpLoad.percentile;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 import io.tollgate.testsupport.load.LoadClientProcess;
 import io.tollgate.testsupport.load.Sample;
 import java.nio.file.Path;

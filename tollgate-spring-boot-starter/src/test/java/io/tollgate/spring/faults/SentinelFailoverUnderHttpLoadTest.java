@@ -3,8 +3,8 @@ package io.tollgate.spring.faults;
 import static io.tollgate.spring.faults.HttpLoad.millisSince;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tollgate.redis.testing.RedisSentinelGroup;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisSentinelGroup;
+import io.tollgate.testsupport.redis.RedisServer;
 import io.tollgate.testsupport.load.LoadClientProcess;
 import io.tollgate.testsupport.load.Sample;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.tollgate.spring.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 import io.tollgate.testsupport.load.AdmissionBounds;
 import io.tollgate.testsupport.load.LoadClientProcess;
 import io.tollgate.testsupport.load.Sample;

@@ -32,8 +32,8 @@ class RequestPathsAndProblemBodyTest {
         Rule rule = Rule.builder("api").spec(BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND))).build();
         Verdict v = new Verdict(rule, "k", Outcome.ERROR, null, FailurePolicy.FAIL_CLOSED, 0);
         String body = new String(ProblemBody.json(v), StandardCharsets.UTF_8);
-        assertThat(body).isEqualTo("{\"type\":\"https://tollgate.dev/problems/limiter-unavailable\","
-                + "\"title\":\"Service Unavailable\",\"status\":503,"
+        assertThat(body).isEqualTo("{\"type\":\"https://iana.org/assignments/http-problem-types#temporary-reduced-capacity\","
+                + "\"title\":\"Temporary Reduced Capacity\",\"status\":503,"
                 + "\"detail\":\"The rate limiter cannot decide right now; retry in 1 s\","
                 + "\"rule\":\"api\",\"retry_after\":1}");
     }
@@ -43,8 +43,8 @@ class RequestPathsAndProblemBodyTest {
         Rule rule = Rule.builder("api").spec(BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND))).build();
         Verdict v = new Verdict(rule, "k", Outcome.SHED, null, null, 0);
         String body = new String(ProblemBody.json(v), StandardCharsets.UTF_8);
-        assertThat(body).isEqualTo("{\"type\":\"https://tollgate.dev/problems/limiter-overloaded\","
-                + "\"title\":\"Service Overloaded\",\"status\":503,"
+        assertThat(body).isEqualTo("{\"type\":\"https://iana.org/assignments/http-problem-types#temporary-reduced-capacity\","
+                + "\"title\":\"Temporary Reduced Capacity\",\"status\":503,"
                 + "\"detail\":\"The rate limiter is overloaded; retry in 1 s\","
                 + "\"rule\":\"api\",\"retry_after\":1}");
     }
@@ -55,8 +55,20 @@ class RequestPathsAndProblemBodyTest {
         Rule rule = Rule.builder("api").spec(spec).build();
         Decision d = Decision.of(spec, 1, false, new long[] {0}, 0);
         Verdict v = new Verdict(rule, "k", Outcome.ERROR, d, FailurePolicy.FAIL_OPEN, 0);
+        assertThat(new String(ProblemBody.json(v), StandardCharsets.UTF_8)).isEqualTo(
+                "{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\",\"title\":\"Quota Exceeded\","
+                        + "\"status\":429,\"detail\":\"Rate limit of rule \\\"api\\\" exceeded; retry in 1 s\","
+                        + "\"violated-policies\":[\"api\"],\"rule\":\"api\",\"retry_after\":1}");
+    }
+
+    @Test
+    void violatedPoliciesNameEveryLimitThatLackedTokens() {
+        BucketSpec spec = BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND), Limit.of(100, 1, RefillPeriod.MINUTE),
+                Limit.of(1000, 1000, RefillPeriod.DAY));
+        Rule rule = Rule.builder("api").spec(spec).build();
+        long[] levels = {0, 5 * spec.unitsPerToken(1), 0};
+        Verdict v = new Verdict(rule, "k", Outcome.DENIED, Decision.of(spec, 1, false, levels, 0), null, 0);
         assertThat(new String(ProblemBody.json(v), StandardCharsets.UTF_8))
-                .startsWith("{\"type\":\"https://tollgate.dev/problems/rate-limited\",\"title\":\"Too Many Requests\","
-                        + "\"status\":429,");
+                .contains("\"violated-policies\":[\"api\",\"api-3\"],\"rule\":\"api\",\"retry_after\":87}");
     }
 }

@@ -1,9 +1,8 @@
-package io.tollgate.redis.testing;
+package io.tollgate.testsupport.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
-import io.tollgate.redis.RedisConnectionSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,10 +89,6 @@ public final class RedisSentinelGroup implements AutoCloseable {
     public String url() {
         return "redis-sentinel://" + sentinels.stream().map(s -> s.host() + ":" + s.port())
                 .collect(Collectors.joining(",")) + "#" + MASTER_ID;
-    }
-
-    public RedisConnectionSettings settings() {
-        return RedisConnectionSettings.fromUrl(url());
     }
 
     /** {@code SENTINEL MASTER mymaster} as a map, or null if the sentinel does not answer within 1 s. */

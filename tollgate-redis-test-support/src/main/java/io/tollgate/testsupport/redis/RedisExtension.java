@@ -1,6 +1,5 @@
-package io.tollgate.redis.testing;
+package io.tollgate.testsupport.redis;
 
-import io.tollgate.redis.RedisConnectionSettings;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -64,8 +63,8 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
         return redisCluster;
     }
 
-    /** Connection settings for whichever was started. */
-    public RedisConnectionSettings settings() {
-        return cluster ? redisCluster.settings() : server.settings();
+    /** The URL of whichever was started: {@code redis://…} or {@code redis-cluster://…}. */
+    public String url() {
+        return cluster ? redisCluster.url() : server.url();
     }
 }

@@ -1,4 +1,4 @@
-package io.tollgate.server;
+package io.tollgate.spring;
 
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSetSource;
@@ -9,10 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.stereotype.Component;
 
 /**
- * Exercises a shared (Redis) store a few times before the server starts listening.
+ * Exercises a shared (Redis) store a few times before the application starts serving: auto-configured with the
+ * Redis store, off with {@code tollgate.redis.warmup=false}.
  *
  * <p>Why: the store gives each call a small time budget (100 ms by default) and a cold JVM (class loading, the first
  * script load, JIT) blows it for the first few calls, so the first clients after a start would be let through by the
@@ -20,8 +20,7 @@ import org.springframework.stereotype.Component;
  * private bucket key that no client key can collide with; never fails startup (a store that does not answer is the
  * starter's business, reported elsewhere).
  */
-@Component
-class StoreWarmup implements SmartInitializingSingleton {
+public class StoreWarmup implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(StoreWarmup.class);
 
@@ -31,7 +30,7 @@ class StoreWarmup implements SmartInitializingSingleton {
     private final ObjectProvider<BucketStore> store;
     private final ObjectProvider<RuleSetSource> rules;
 
-    StoreWarmup(ObjectProvider<BucketStore> store, ObjectProvider<RuleSetSource> rules) {
+    public StoreWarmup(ObjectProvider<BucketStore> store, ObjectProvider<RuleSetSource> rules) {
         this.store = store;
         this.rules = rules;
     }

@@ -1,7 +1,6 @@
-package io.tollgate.redis.testing;
+package io.tollgate.testsupport.redis;
 
 import io.lettuce.core.RedisURI;
-import io.tollgate.redis.RedisConnectionSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -80,7 +79,7 @@ public final class RedisServer implements AutoCloseable {
     /**
      * Starts a server that accepts only TLS, with {@code cert} as its certificate and CA: {@code --port 0 --tls-port N
      * --tls-cert-file --tls-key-file --tls-ca-cert-file --tls-auth-clients no}, then {@code extraArgs}.
-     * {@link #port()} is the TLS port, {@link #settings()} a {@code rediss://} URL trusting {@code cert}.
+     * {@link #port()} is the TLS port, {@link #url()} a {@code rediss://} URL (trust {@code cert}).
      */
     public static RedisServer startTls(TlsCertificate cert, String... extraArgs) {
         return start(List.of(extraArgs), cert, null);
@@ -262,16 +261,16 @@ public final class RedisServer implements AutoCloseable {
         return dir;
     }
 
-    /** A plain URI (not for TLS servers, whose trust needs client options: use {@link #settings()}). */
+    /** A plain URI (not for TLS servers, whose trust needs client options: use {@link #url()} and {@link #tls()}). */
     public RedisURI uri() {
         return RedisURI.create(host(), port);
     }
 
-    /** Standalone settings for this server with the default timeout and prefix ({@code rediss} trusting its certificate if TLS). */
-    public RedisConnectionSettings settings() {
-        return RedisConnectionSettings.fromHostPort(host(), port, 0, null, null, tls != null)
-                .withTrustedCertificate(tls != null ? tls.certificatePem() : null);
+    /** {@code redis://host:port}, or {@code rediss://host:port} for a TLS server (trust {@link #tlsCertificate()}). */
+    public String url() {
+        return (tls != null ? "rediss://" : "redis://") + host() + ":" + port;
     }
+
 
     /** The last lines of the server's log, for failure messages. */
     public String logTail() {

@@ -1,11 +1,12 @@
-package io.tollgate.spring;
+package io.tollgate.redis;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.MicrosClock;
 import io.tollgate.core.store.StoreUnavailableException;
-import io.tollgate.redis.RedisBucketStore;
-import io.tollgate.redis.RedisConnectionSettings;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,25 +16,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Redis store for {@code tollgate.redis.required-at-startup=false} when Redis was unreachable at startup. Until a
- * connection is made every call fails with {@link StoreUnavailableException}, so the failure policy decides; a call
- * triggers a connection attempt on a background daemon thread at most every {@link #RETRY_EVERY_NANOS}. Once
- * connected, calls go straight to the real store (which reconnects on its own after later outages).
+ * A Redis store for an application that must start while Redis is unreachable (the starter's
+ * {@code tollgate.redis.required-at-startup=false}). Until a connection is made every call fails at once with
+ * {@link StoreUnavailableException}, so the caller's failure policy decides; a call triggers a connection attempt on a
+ * background daemon thread at most once per retry interval (never on the caller's thread, which may be an event loop).
+ * Once connected, calls go straight to the real {@link RedisBucketStore}, which reconnects on its own after later
+ * outages.
  */
-final class DeferredRedisStore implements BucketStore {
+public final class DeferredRedisStore implements BucketStore {
 
     private static final Logger log = LoggerFactory.getLogger(DeferredRedisStore.class);
 
-    static final long RETRY_EVERY_NANOS = 5_000_000_000L;
+    /** How often a call may start a connection attempt by default. */
+    public static final Duration DEFAULT_RETRY_EVERY = Duration.ofSeconds(5);
 
     private final RedisConnectionSettings settings;
+    private final long retryEveryMicros;
+    private final MicrosClock clock;
     private final AtomicReference<RedisBucketStore> delegate = new AtomicReference<>();
     private final AtomicBoolean connecting = new AtomicBoolean();
-    private final AtomicLong nextAttemptNanos = new AtomicLong(System.nanoTime());
+    private final AtomicLong nextAttemptMicros;
     private volatile boolean closed;
 
-    DeferredRedisStore(RedisConnectionSettings settings) {
-        this.settings = settings;
+    public DeferredRedisStore(RedisConnectionSettings settings) {
+        this(settings, DEFAULT_RETRY_EVERY, MicrosClock.MONOTONIC);
+    }
+
+    /**
+     * @param retryEvery at most one connection attempt per this interval
+     * @param clock      a monotonic clock: only intervals count
+     */
+    public DeferredRedisStore(RedisConnectionSettings settings, Duration retryEvery, MicrosClock clock) {
+        if (retryEvery == null || retryEvery.isNegative() || retryEvery.isZero()) {
+            throw new IllegalArgumentException("retry interval must be positive, got " + retryEvery);
+        }
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.retryEveryMicros = retryEvery.toNanos() / 1_000;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.nextAttemptMicros = new AtomicLong(clock.nowMicros());
+    }
+
+    /** True once a connection is made (and until {@link #close()}). */
+    public boolean connected() {
+        return delegate.get() != null;
     }
 
     @Override
@@ -61,9 +86,9 @@ final class DeferredRedisStore implements BucketStore {
     }
 
     private void maybeConnect() {
-        long now = System.nanoTime();
-        long next = nextAttemptNanos.get();
-        if (closed || now - next < 0 || !nextAttemptNanos.compareAndSet(next, now + RETRY_EVERY_NANOS)
+        long now = clock.nowMicros();
+        long next = nextAttemptMicros.get();
+        if (closed || now - next < 0 || !nextAttemptMicros.compareAndSet(next, now + retryEveryMicros)
                 || !connecting.compareAndSet(false, true)) {
             return;
         }

@@ -1,4 +1,4 @@
-package io.tollgate.redis.testing;
+package io.tollgate.testsupport.redis;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,9 @@
-package io.tollgate.redis.testing;
+package io.tollgate.testsupport.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.tollgate.redis.RedisConnectionSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,10 +102,6 @@ public final class RedisCluster implements AutoCloseable {
     /** {@code redis-cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3} */
     public String url() {
         return "redis-cluster://" + nodes.stream().map(n -> n.host() + ":" + n.port()).collect(Collectors.joining(","));
-    }
-
-    public RedisConnectionSettings settings() {
-        return RedisConnectionSettings.fromUrl(url());
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.tollgate.bench;
+package io.tollgate.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,9 +10,11 @@ import io.tollgate.core.lease.LeasingBucketStore;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.CountingBucketStore;
 import io.tollgate.core.store.MicrosClock;
-import io.tollgate.redis.RedisBucketStore;
-import io.tollgate.redis.testing.RedisServer;
+import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,12 +41,12 @@ class LeasingOnRedisTest {
     void twoInstancesNeverOverAdmit() throws Exception {
         BucketSpec spec = BucketSpec.of(Limit.of(2000, 1000, RefillPeriod.SECOND));
         Duration ttl = Duration.ofSeconds(1);
-        var settings = redis.settings().withTimeout(Duration.ofSeconds(2));
+        var settings = HarnessSettings.of(redis).withTimeout(Duration.ofSeconds(2));
         try (CountingBucketStore g1 = new CountingBucketStore(RedisBucketStore.connect(settings));
              CountingBucketStore g2 = new CountingBucketStore(RedisBucketStore.connect(settings));
              LeasingBucketStore a = new LeasingBucketStore(g1, k -> true, MicrosClock.SYSTEM, ttl);
              LeasingBucketStore b = new LeasingBucketStore(g2, k -> true, MicrosClock.SYSTEM, ttl)) {
-            AsyncWindow.Result[] results = new AsyncWindow.Result[2];
+            Driven[] results = new Driven[2];
             long start = System.nanoTime();
             Thread ta = new Thread(() -> results[0] = drive(a, spec));
             Thread tb = new Thread(() -> results[1] = drive(b, spec));
@@ -68,11 +70,39 @@ class LeasingOnRedisTest {
         }
     }
 
-    private static AsyncWindow.Result drive(BucketStore store, BucketSpec spec) {
+    /** What one instance's driver saw. */
+    private record Driven(long completed, long allowed, long errors) {
+    }
+
+    /** 32 decisions in flight for 1.5 s (at most 2 million), like a busy instance; every call is waited for. */
+    private static Driven drive(BucketStore store, BucketSpec spec) {
+        Semaphore inFlight = new Semaphore(32);
+        LongAdder completed = new LongAdder();
+        LongAdder allowed = new LongAdder();
+        LongAdder errors = new LongAdder();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
         try {
-            return AsyncWindow.run(32, 1500, 2_000_000, i -> store.tryConsume("global", spec, 1), Decision::allowed);
+            for (int i = 0; i < 2_000_000 && System.nanoTime() < deadline; i++) {
+                if (!inFlight.tryAcquire(1, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("32 decisions outstanding for 1 s");
+                }
+                store.tryConsume("global", spec, 1).whenComplete((d, e) -> {
+                    if (e != null) {
+                        errors.increment();
+                    } else if (d.allowed()) {
+                        allowed.increment();
+                    }
+                    completed.increment();
+                    inFlight.release();
+                });
+            }
+            if (!inFlight.tryAcquire(32, 30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("decisions still outstanding 30 s after the run");
+            }
         } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+        return new Driven(completed.sum(), allowed.sum(), errors.sum());
     }
 }
