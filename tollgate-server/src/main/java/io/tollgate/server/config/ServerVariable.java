@@ -2,6 +2,7 @@ package io.tollgate.server.config;
 
 import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.redis.RedisConnectionSettings;
+import io.tollgate.redis.RedisSettingsException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -134,7 +135,7 @@ public enum ServerVariable {
             RedisConnectionSettings.fromUrl(v.raw());
             return v.raw();
         } catch (IllegalArgumentException e) {
-            String reason = e instanceof io.tollgate.redis.RedisSettingsException r ? r.reason() : "it does not parse";
+            String reason = e instanceof RedisSettingsException r ? r.reason() : "it does not parse";
             throw v.invalid("a Redis URL such as redis://host:6379/0, rediss://user:password@host:6380/0,"
                     + " redis-sentinel://host1:26379,host2:26379#mymaster or redis-cluster://host1:7000,host2:7001 ("
                     + reason + ")");
