@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,7 @@ public final class DeferredRedisStore implements BucketStore {
     private final RedisConnectionSettings settings;
     private final long retryEveryMicros;
     private final MicrosClock clock;
+    private final Function<RedisConnectionSettings, RedisBucketStore> connect;
     private final AtomicReference<RedisBucketStore> delegate = new AtomicReference<>();
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final AtomicLong nextAttemptMicros;
@@ -42,11 +44,19 @@ public final class DeferredRedisStore implements BucketStore {
         this(settings, DEFAULT_RETRY_EVERY, MicrosClock.MONOTONIC);
     }
 
+    public DeferredRedisStore(RedisConnectionSettings settings, Duration retryEvery, MicrosClock clock) {
+        this(settings, retryEvery, clock, RedisBucketStore::connect);
+    }
+
     /**
      * @param retryEvery at most one connection attempt per this interval
      * @param clock      a monotonic clock: only intervals count
+     * @param connect    makes the real store, blocking (it runs on the background thread), e.g. on shared client
+     *                   resources: {@code s -> RedisBucketStore.connect(s, resources, null)}
      */
-    public DeferredRedisStore(RedisConnectionSettings settings, Duration retryEvery, MicrosClock clock) {
+    public DeferredRedisStore(RedisConnectionSettings settings, Duration retryEvery, MicrosClock clock,
+            Function<RedisConnectionSettings, RedisBucketStore> connect) {
+        this.connect = Objects.requireNonNull(connect, "connect");
         if (retryEvery == null || retryEvery.isNegative() || retryEvery.isZero()) {
             throw new IllegalArgumentException("retry interval must be positive, got " + retryEvery);
         }
@@ -94,7 +104,7 @@ public final class DeferredRedisStore implements BucketStore {
         }
         Thread t = new Thread(() -> {
             try {
-                RedisBucketStore store = RedisBucketStore.connect(settings);
+                RedisBucketStore store = connect.apply(settings);
                 if (closed) {
                     store.close();
                 } else {

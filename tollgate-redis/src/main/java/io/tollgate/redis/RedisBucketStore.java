@@ -197,7 +197,8 @@ public final class RedisBucketStore implements BucketStore {
      * Connects and returns a store that owns its client (and the client resources if {@code resources} is null).
      * Blocks while connecting, up to the connect timeout; meant for startup.
      *
-     * @param resources         shared Lettuce resources, left running by {@link #close()}; null to create private ones
+     * @param resources         shared Lettuce resources, left running by {@link #close()} (used through {@link #sharing}
+     *                          unless they already carry {@link #NETTY_CUSTOMIZER}); null to create private ones
      * @param nowOverride       test only, see {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, MicrosClock)}
      * @throws StoreUnavailableException if Redis cannot be reached (message without password)
      */
@@ -208,8 +209,11 @@ public final class RedisBucketStore implements BucketStore {
             throw new StoreUnavailableException("cannot connect to redis " + settings.describeNodes()
                     + ": trusted certificate file " + settings.trustedCertificate() + " is not readable");
         }
-        ClientResources res = resources != null ? resources : newClientResources();
-        boolean ownResources = resources == null;
+        // Resources without the reply watch (an application's own) are shared through a wrapper this store owns:
+        // same event loops, plus the watch; shutting the wrapper down leaves the application's running.
+        boolean watched = resources != null && resources.nettyCustomizer() instanceof ReplyWatch;
+        ClientResources res = resources == null ? newClientResources() : watched ? resources : sharing(resources);
+        boolean ownResources = !watched;
         SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).keepAlive(true).build();
         SslOptions ssl = sslOptions(settings);
         // Lettuce's own command timeout is only a backstop that clears commands stuck on a hung server; the store

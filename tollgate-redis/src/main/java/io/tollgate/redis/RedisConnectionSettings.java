@@ -1,20 +1,18 @@
 package io.tollgate.redis;
 
 import io.lettuce.core.RedisURI;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Objects;
-import java.util.regex.Matcher;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Where and how to reach Redis. Immutable; {@link #toString()} never shows the password.
+ * Where and how to reach Redis: one immutable description, made by {@link #builder()} or parsed from a URL by
+ * {@link #fromUrl}. {@link #toString()} never shows the password.
  *
  * <p>Supported URL forms ({@code [...]} is optional; user and password may be percent-encoded):
  * <ul>
@@ -27,15 +25,17 @@ import java.util.regex.Pattern;
  *       seed nodes, the rest of the topology is discovered. No database (cluster has only db 0).
  *       {@code rediss-cluster://} for TLS.</li>
  * </ul>
- * A query string may set {@code timeout}, {@code connectTimeout}, {@code overloadTimeout} (e.g. {@code 250ms},
- * {@code 2s}, or plain
- * milliseconds), {@code prefix}, {@code trustedCertificate} (path of a PEM file with the CA or self-signed server
- * certificate to trust over TLS; see {@link #withTrustedCertificate}), and {@code verifyPeer=false} (TLS without
- * certificate checks, for tests only).
+ * A query string may set the {@linkplain Option options}: {@code timeout}, {@code connectTimeout},
+ * {@code overloadTimeout} (e.g. {@code 250ms}, {@code 2s}, or plain milliseconds), {@code prefix},
+ * {@code trustedCertificate} (path of a PEM file with the CA or self-signed server certificate to trust over TLS; see
+ * {@link #withTrustedCertificate}), and {@code verifyPeer=false} (TLS without certificate checks, for tests only).
  * IPv6 hosts go in brackets: {@code redis://[::1]:6379}.
  *
- * <p>Every validation failure is an {@link IllegalArgumentException} whose message names the bad value with any
- * password replaced by {@code ***}.
+ * <p>The description remembers which options were given (by the URL or a builder call) and which are library
+ * defaults ({@link #isExplicit}), so a caller layering its own configuration on top can let explicit values win.
+ *
+ * <p>Every validation failure is a {@link RedisSettingsException} (an {@link IllegalArgumentException}) naming the field
+ * or URL part, with any password replaced by {@code ***}.
  */
 public final class RedisConnectionSettings {
 
@@ -43,7 +43,7 @@ public final class RedisConnectionSettings {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(100);
     /**
      * Default bound on how long a call may wait while Redis keeps answering other calls (a queue in this process or in
-     * Redis) before it is shed.
+     * Redis) before it is shed; raised to the timeout when that is longer.
      */
     public static final Duration DEFAULT_OVERLOAD_TIMEOUT = Duration.ofSeconds(2);
     /** Default time budget of establishing a connection. */
@@ -56,6 +56,23 @@ public final class RedisConnectionSettings {
         STANDALONE, SENTINEL, CLUSTER
     }
 
+    /** The settings besides the address that a URL query or a caller may give, each with a library default. */
+    public enum Option {
+        TIMEOUT("timeout"), CONNECT_TIMEOUT("connectTimeout"), OVERLOAD_TIMEOUT("overloadTimeout"), KEY_PREFIX("prefix"),
+        VERIFY_PEER("verifyPeer"), TRUSTED_CERTIFICATE("trustedCertificate");
+
+        private final String urlName;
+
+        Option(String urlName) {
+            this.urlName = urlName;
+        }
+
+        /** The name of the option in a URL query string. */
+        public String urlName() {
+            return urlName;
+        }
+    }
+
     /** One node address. */
     public record HostAndPort(String host, int port) {
         @Override
@@ -65,9 +82,7 @@ public final class RedisConnectionSettings {
     }
 
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:\\-|]{1,64}");
-    // Greedy up to the last '@' before whitespace: over-redacting is harmless, leaking a password part is not.
-    private static final Pattern REDACT = Pattern.compile("(://)([^:@\\s]*)(:[^\\s]*)?@");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s)?");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._\\-:%]+");
 
     private final Mode mode;
     private final List<HostAndPort> hosts;
@@ -75,223 +90,112 @@ public final class RedisConnectionSettings {
     private final String username;
     private final String password;
     private final boolean tls;
-    private final boolean verifyPeer;
     private final String sentinelMasterId;
     private final Duration timeout;
     private final Duration connectTimeout;
     private final Duration overloadTimeout;
     private final String keyPrefix;
+    private final boolean verifyPeer;
     private final Path trustedCertificate;
+    private final Set<Option> explicit;
 
-    private RedisConnectionSettings(Mode mode, List<HostAndPort> hosts, int database, String username, String password,
-            boolean tls, boolean verifyPeer, String sentinelMasterId, Duration timeout, Duration connectTimeout,
-            Duration overloadTimeout, String keyPrefix, Path trustedCertificate) {
-        this.mode = mode;
-        this.hosts = List.copyOf(hosts);
-        this.database = database;
-        this.username = emptyToNull(username);
-        this.password = emptyToNull(password);
-        this.tls = tls;
-        this.verifyPeer = verifyPeer;
-        this.sentinelMasterId = sentinelMasterId;
-        this.timeout = positive("timeout", timeout);
-        this.connectTimeout = positive("connectTimeout", connectTimeout);
-        this.overloadTimeout = positive("overloadTimeout", overloadTimeout);
-        if (this.overloadTimeout.compareTo(this.timeout) < 0) {
-            throw new IllegalArgumentException("overloadTimeout (" + overloadTimeout.toMillis()
-                    + " ms) must be at least the timeout (" + timeout.toMillis() + " ms)");
-        }
-        if (keyPrefix == null || !PREFIX.matcher(keyPrefix).matches()) {
-            throw new IllegalArgumentException("key prefix must be 1-64 characters of [A-Za-z0-9._:-|], got \""
-                    + keyPrefix + "\"");
-        }
-        this.keyPrefix = keyPrefix;
-        this.trustedCertificate = trustedCertificate;
+    private RedisConnectionSettings(Builder b) {
+        this.mode = b.mode;
+        this.hosts = List.copyOf(b.hosts);
+        this.database = b.database;
+        this.username = b.username;
+        this.password = b.password;
+        this.tls = b.tls;
+        this.sentinelMasterId = b.sentinelMasterId;
+        this.timeout = b.timeout != null ? b.timeout : DEFAULT_TIMEOUT;
+        this.connectTimeout = b.connectTimeout != null ? b.connectTimeout : DEFAULT_CONNECT_TIMEOUT;
+        // A default overload bound never undercuts the timeout: a call may always use its whole silence budget.
+        this.overloadTimeout = b.overloadTimeout != null ? b.overloadTimeout
+                : timeout.compareTo(DEFAULT_OVERLOAD_TIMEOUT) > 0 ? timeout : DEFAULT_OVERLOAD_TIMEOUT;
+        this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : DEFAULT_KEY_PREFIX;
+        this.verifyPeer = b.verifyPeer == null || b.verifyPeer;
+        this.trustedCertificate = b.trustedCertificate;
+        EnumSet<Option> given = EnumSet.noneOf(Option.class);
+        addIf(given, Option.TIMEOUT, b.timeout);
+        addIf(given, Option.CONNECT_TIMEOUT, b.connectTimeout);
+        addIf(given, Option.OVERLOAD_TIMEOUT, b.overloadTimeout);
+        addIf(given, Option.KEY_PREFIX, b.keyPrefix);
+        addIf(given, Option.VERIFY_PEER, b.verifyPeer);
+        addIf(given, Option.TRUSTED_CERTIFICATE, b.trustedCertificate);
+        this.explicit = Set.copyOf(given);
+    }
+
+    /** An empty builder: standalone, no host yet, every option at its default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this description; options that were defaulted here stay defaulted (not explicit). */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.mode = mode;
+        b.hosts.addAll(hosts);
+        b.database = database;
+        b.username = username;
+        b.password = password;
+        b.tls = tls;
+        b.sentinelMasterId = sentinelMasterId;
+        b.timeout = explicit.contains(Option.TIMEOUT) ? timeout : null;
+        b.connectTimeout = explicit.contains(Option.CONNECT_TIMEOUT) ? connectTimeout : null;
+        b.overloadTimeout = explicit.contains(Option.OVERLOAD_TIMEOUT) ? overloadTimeout : null;
+        b.keyPrefix = explicit.contains(Option.KEY_PREFIX) ? keyPrefix : null;
+        b.verifyPeer = explicit.contains(Option.VERIFY_PEER) ? verifyPeer : null;
+        b.trustedCertificate = trustedCertificate;
+        return b;
     }
 
     /**
-     * Settings for one standalone server, as given by {@code REDIS_HOST}, {@code REDIS_PORT}, {@code REDIS_DB},
-     * {@code REDIS_USERNAME}, {@code REDIS_PASSWORD} style configuration.
+     * Parses a URL in one of the forms listed in the class comment; the options its query gives are
+     * {@linkplain #isExplicit explicit}, the others defaulted.
+     *
+     * @throws RedisSettingsException naming the (redacted) URL and the part of it that is wrong
+     */
+    public static RedisConnectionSettings fromUrl(String url) {
+        return RedisUrl.parse(url);
+    }
+
+    /**
+     * Settings for one standalone server, as given by separate host, port, database, user and password settings.
      *
      * @param username null or empty for none (password-only AUTH)
      * @param password null or empty for none
+     * @throws RedisSettingsException naming the field that is wrong
      */
     public static RedisConnectionSettings fromHostPort(String host, int port, int db, String username, String password,
             boolean tls) {
-        if (host == null || host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '@')) {
-            throw new IllegalArgumentException("Redis host must be a host name or IP address, got \"" + host + "\"");
-        }
-        checkPort(port, host + ":" + port);
-        if (db < 0) {
-            throw new IllegalArgumentException("Redis database must be 0 or greater, got " + db);
-        }
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        return new RedisConnectionSettings(Mode.STANDALONE, List.of(new HostAndPort(h, port)), db, username, password,
-                tls, true, null, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_OVERLOAD_TIMEOUT, DEFAULT_KEY_PREFIX,
-                null);
-    }
-
-    /**
-     * Reads {@code REDIS_URL} if set, else {@code REDIS_HOST} (default {@code localhost}), {@code REDIS_PORT} (6379),
-     * {@code REDIS_DB} (0), {@code REDIS_USERNAME}, {@code REDIS_PASSWORD} and {@code REDIS_TLS} ({@code true}/{@code false}).
-     */
-    public static RedisConnectionSettings fromEnvironment(Map<String, String> env) {
-        String url = env.get("REDIS_URL");
-        if (url != null && !url.isBlank()) {
-            return fromUrl(url);
-        }
-        return fromHostPort(env.getOrDefault("REDIS_HOST", "localhost"),
-                parseInt("REDIS_PORT", env.getOrDefault("REDIS_PORT", "6379")),
-                parseInt("REDIS_DB", env.getOrDefault("REDIS_DB", "0")),
-                env.get("REDIS_USERNAME"), env.get("REDIS_PASSWORD"),
-                Boolean.parseBoolean(env.getOrDefault("REDIS_TLS", "false")));
-    }
-
-    /**
-     * Parses a URL in one of the forms listed in the class comment.
-     *
-     * @throws IllegalArgumentException naming the (redacted) URL and what is wrong with it
-     */
-    public static RedisConnectionSettings fromUrl(String url) {
-        if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException("Redis URL must not be empty");
-        }
-        String shown = redact(url);
-        int schemeEnd = url.indexOf("://");
-        if (schemeEnd < 0) {
-            throw bad(shown, "expected a scheme such as redis://");
-        }
-        String scheme = url.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
-        Mode mode;
-        boolean tls;
-        int defaultPort = 6379;
-        switch (scheme) {
-            case "redis" -> { mode = Mode.STANDALONE; tls = false; }
-            case "rediss" -> { mode = Mode.STANDALONE; tls = true; }
-            case "redis-sentinel" -> { mode = Mode.SENTINEL; tls = false; defaultPort = 26379; }
-            case "rediss-sentinel" -> { mode = Mode.SENTINEL; tls = true; defaultPort = 26379; }
-            case "redis-cluster" -> { mode = Mode.CLUSTER; tls = false; }
-            case "rediss-cluster" -> { mode = Mode.CLUSTER; tls = true; }
-            default -> throw bad(shown, "unknown scheme \"" + scheme + "\"; use redis, rediss, redis-sentinel,"
-                    + " rediss-sentinel, redis-cluster or rediss-cluster");
-        }
-        String rest = url.substring(schemeEnd + 3);
-        String fragment = null;
-        int hash = rest.indexOf('#');
-        if (hash >= 0) {
-            fragment = rest.substring(hash + 1);
-            rest = rest.substring(0, hash);
-        }
-        String query = null;
-        int q = rest.indexOf('?');
-        if (q >= 0) {
-            query = rest.substring(q + 1);
-            rest = rest.substring(0, q);
-        }
-        String username = null;
-        String password = null;
-        int at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            String userInfo = rest.substring(0, at);
-            rest = rest.substring(at + 1);
-            int colon = userInfo.indexOf(':');
-            if (colon >= 0) {
-                username = decode(userInfo.substring(0, colon), shown);
-                password = decode(userInfo.substring(colon + 1), shown);
-            } else {
-                password = decode(userInfo, shown); // redis://secret@host: a lone user-info is the password
-            }
-        }
-        int database = 0;
-        int slash = rest.indexOf('/');
-        if (slash >= 0) {
-            String db = rest.substring(slash + 1);
-            rest = rest.substring(0, slash);
-            if (!db.isEmpty()) {
-                if (!db.matches("\\d{1,5}")) {
-                    throw bad(shown, "database must be a number, got \"" + db + "\"");
-                }
-                database = Integer.parseInt(db);
-            }
-        }
-        if (mode == Mode.CLUSTER && database != 0) {
-            throw bad(shown, "Redis Cluster has only database 0");
-        }
-        List<HostAndPort> hosts = parseHosts(rest, defaultPort, shown);
-        if (mode == Mode.STANDALONE && hosts.size() != 1) {
-            throw bad(shown, "a standalone URL names exactly one host; use redis-cluster:// or redis-sentinel://"
-                    + " for several");
-        }
-        if (mode == Mode.SENTINEL && (fragment == null || fragment.isBlank())) {
-            throw bad(shown, "a Sentinel URL needs the master id after '#', e.g. redis-sentinel://host:26379#mymaster");
-        }
-        if (mode != Mode.SENTINEL && fragment != null) {
-            throw bad(shown, "only Sentinel URLs take a '#masterId'");
-        }
-        Duration timeout = DEFAULT_TIMEOUT;
-        Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        Duration overloadTimeout = null;
-        String prefix = DEFAULT_KEY_PREFIX;
-        boolean verifyPeer = true;
-        Path trusted = null;
-        if (query != null && !query.isEmpty()) {
-            for (String pair : query.split("&")) {
-                int eq = pair.indexOf('=');
-                String k = eq < 0 ? pair : pair.substring(0, eq);
-                String v = eq < 0 ? "" : decode(pair.substring(eq + 1), shown);
-                switch (k) {
-                    case "timeout" -> timeout = parseDuration(v, shown);
-                    case "connectTimeout" -> connectTimeout = parseDuration(v, shown);
-                    case "overloadTimeout" -> overloadTimeout = parseDuration(v, shown);
-                    case "prefix" -> prefix = v;
-                    case "verifyPeer" -> verifyPeer = !"false".equalsIgnoreCase(v);
-                    case "trustedCertificate" -> trusted = v.isEmpty() ? null : Path.of(v);
-                    default -> throw bad(shown, "unknown option \"" + k + "\"; known: timeout, connectTimeout,"
-                            + " overloadTimeout, prefix, verifyPeer, trustedCertificate");
-                }
-            }
-        }
-        if (overloadTimeout == null) {
-            overloadTimeout = timeout.compareTo(DEFAULT_OVERLOAD_TIMEOUT) > 0 ? timeout : DEFAULT_OVERLOAD_TIMEOUT;
-        }
-        try {
-            return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer, fragment,
-                    timeout, connectTimeout, overloadTimeout, prefix, trusted);
-        } catch (IllegalArgumentException e) {
-            throw bad(shown, e.getMessage());
-        }
+        return builder().host(host, port).database(db).username(username).password(password).tls(tls).build();
     }
 
     /**
      * A copy with another silence budget: how long Redis may stay silent, after a command was written, before the call
-     * counts as a Redis failure. The overload timeout is raised to it if it was smaller.
+     * counts as a Redis failure. An explicit overload timeout is raised to it if it was smaller.
      */
     public RedisConnectionSettings withTimeout(Duration timeout) {
-        Duration overload = timeout != null && timeout.compareTo(overloadTimeout) > 0 ? timeout : overloadTimeout;
-        return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, overload, keyPrefix, trustedCertificate);
+        Builder b = toBuilder().timeout(timeout);
+        if (timeout != null && b.overloadTimeout != null && b.overloadTimeout.compareTo(timeout) < 0) {
+            b.overloadTimeout(timeout);
+        }
+        return b.build();
     }
 
-    /**
-     * A copy with another overload budget: the longest a call may wait in total while Redis keeps answering (so the
-     * delay is a queue, in this process or in Redis, not a failure); then it fails with
-     * {@link io.tollgate.core.store.StoreOverloadedException}. At least the timeout.
-     */
+    /** A copy with another overload budget; see {@link #overloadTimeout()}. */
     public RedisConnectionSettings withOverloadTimeout(Duration overloadTimeout) {
-        return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, overloadTimeout, keyPrefix, trustedCertificate);
+        return toBuilder().overloadTimeout(overloadTimeout).build();
     }
 
     /** A copy with another connect time budget. */
     public RedisConnectionSettings withConnectTimeout(Duration connectTimeout) {
-        return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, overloadTimeout, keyPrefix, trustedCertificate);
+        return toBuilder().connectTimeout(connectTimeout).build();
     }
 
     /** A copy with another key prefix (1-64 characters of {@code [A-Za-z0-9._:-|]}). */
     public RedisConnectionSettings withKeyPrefix(String keyPrefix) {
-        return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, overloadTimeout, keyPrefix, trustedCertificate);
+        return toBuilder().keyPrefix(keyPrefix).build();
     }
 
     /**
@@ -300,8 +204,12 @@ public final class RedisConnectionSettings {
      * stays as configured, on by default. Null restores the JVM default.
      */
     public RedisConnectionSettings withTrustedCertificate(Path pemFile) {
-        return new RedisConnectionSettings(mode, hosts, database, username, password, tls, verifyPeer,
-                sentinelMasterId, timeout, connectTimeout, overloadTimeout, keyPrefix, pemFile);
+        return toBuilder().trustedCertificate(pemFile).build();
+    }
+
+    /** True when {@code option} was given (by the URL or a builder call), false when it is the library default. */
+    public boolean isExplicit(Option option) {
+        return explicit.contains(option);
     }
 
     /** The PEM file of trusted certificates for TLS, or null for the JVM's default trust store. */
@@ -344,6 +252,7 @@ public final class RedisConnectionSettings {
         return sentinelMasterId;
     }
 
+    /** How long Redis may stay silent after a command was written before the call counts as a Redis failure. */
     public Duration timeout() {
         return timeout;
     }
@@ -352,7 +261,11 @@ public final class RedisConnectionSettings {
         return connectTimeout;
     }
 
-    /** See {@link #withOverloadTimeout}. */
+    /**
+     * The longest a call may wait in total while Redis keeps answering (so the delay is a queue, in this process or in
+     * Redis, not a failure); then it fails with {@link io.tollgate.core.store.StoreOverloadedException}. At least the
+     * timeout; by default {@link #DEFAULT_OVERLOAD_TIMEOUT} or the timeout if that is longer.
+     */
     public Duration overloadTimeout() {
         return overloadTimeout;
     }
@@ -441,14 +354,7 @@ public final class RedisConnectionSettings {
      * user-info ({@code scheme://secret@}) is treated as a password, as Redis URLs do.
      */
     public static String redact(String text) {
-        Matcher m = REDACT.matcher(text);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            String repl = m.group(3) == null ? "***@" : m.group(2) + ":***@";
-            m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + repl));
-        }
-        m.appendTail(sb);
-        return sb.toString();
+        return RedisUrl.redact(text);
     }
 
     @Override
@@ -460,109 +366,184 @@ public final class RedisConnectionSettings {
                 + (trustedCertificate != null ? ", trustedCertificate=" + trustedCertificate : "") + '}';
     }
 
-    private static List<HostAndPort> parseHosts(String text, int defaultPort, String shown) {
-        if (text.isEmpty()) {
-            throw bad(shown, "no host given");
+    private static void addIf(Set<Option> set, Option option, Object value) {
+        if (value != null) {
+            set.add(option);
         }
-        List<HostAndPort> hosts = new ArrayList<>();
-        for (String part : text.split(",", -1)) {
-            String host;
-            String port = null;
-            if (part.startsWith("[")) {
-                int close = part.indexOf(']');
-                if (close < 0) {
-                    throw bad(shown, "unclosed '[' in host \"" + part + "\"");
-                }
-                host = part.substring(1, close);
-                String after = part.substring(close + 1);
-                if (after.startsWith(":")) {
-                    port = after.substring(1);
-                } else if (!after.isEmpty()) {
-                    throw bad(shown, "unexpected \"" + after + "\" after host \"" + part + "\"");
-                }
-            } else {
-                int colon = part.indexOf(':');
-                host = colon < 0 ? part : part.substring(0, colon);
-                port = colon < 0 ? null : part.substring(colon + 1);
+    }
+
+    /**
+     * Collects a description and checks it as a whole in {@link #build()}, which throws a
+     * {@link RedisSettingsException} naming the field that is wrong. An option left unset (or set to null) takes the
+     * library default and is not {@linkplain RedisConnectionSettings#isExplicit explicit}.
+     */
+    public static final class Builder {
+        private Mode mode = Mode.STANDALONE;
+        private final List<HostAndPort> hosts = new ArrayList<>();
+        private int database;
+        private String username;
+        private String password;
+        private boolean tls;
+        private String sentinelMasterId;
+        private Duration timeout;
+        private Duration connectTimeout;
+        private Duration overloadTimeout;
+        private String keyPrefix;
+        private Boolean verifyPeer;
+        private Path trustedCertificate;
+        // the first problem found while collecting (a bad host or port), reported by build() with the rest
+        private RedisSettingsException pending;
+
+        private Builder() {
+        }
+
+        /** Standalone (the default), Sentinel or Cluster. */
+        public Builder mode(Mode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        /**
+         * Adds a node: the server (standalone), a sentinel, or a cluster seed. An IPv6 address may come in brackets.
+         */
+        public Builder host(String host, int port) {
+            String h = host != null && host.startsWith("[") && host.endsWith("]")
+                    ? host.substring(1, host.length() - 1) : host;
+            if (h == null || h.isBlank() || !HOST.matcher(h).matches()) {
+                fail(RedisSettingsException.field("host", "must be a host name or IP address, got \"" + host + "\""));
+            } else if (port < 1 || port > 65535) {
+                fail(RedisSettingsException.field("port", "must be 1-65535, got " + port + " (host " + h + ")"));
             }
-            if (host.isEmpty() || !host.matches("[A-Za-z0-9._\\-:%]+")) {
-                throw bad(shown, "bad host \"" + part + "\"");
+            hosts.add(new HostAndPort(h, port));
+            return this;
+        }
+
+        /** Replaces the nodes. */
+        public Builder hosts(List<HostAndPort> nodes) {
+            hosts.clear();
+            nodes.forEach(n -> host(n.host(), n.port()));
+            return this;
+        }
+
+        /** Database index, 0 or more (standalone and Sentinel only). */
+        public Builder database(int database) {
+            this.database = database;
+            return this;
+        }
+
+        /** ACL user name; null or empty for none (password-only AUTH). */
+        public Builder username(String username) {
+            this.username = emptyToNull(username);
+            return this;
+        }
+
+        /** Password; null or empty for none. */
+        public Builder password(String password) {
+            this.password = emptyToNull(password);
+            return this;
+        }
+
+        public Builder tls(boolean tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** The master the sentinels monitor; required in Sentinel mode, rejected otherwise. */
+        public Builder sentinelMasterId(String masterId) {
+            this.sentinelMasterId = emptyToNull(masterId);
+            return this;
+        }
+
+        /** See {@link RedisConnectionSettings#timeout()}; null for the default ({@link #DEFAULT_TIMEOUT}). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Connect budget; null for the default ({@link #DEFAULT_CONNECT_TIMEOUT}). */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        /** See {@link RedisConnectionSettings#overloadTimeout()}; null for the default. */
+        public Builder overloadTimeout(Duration overloadTimeout) {
+            this.overloadTimeout = overloadTimeout;
+            return this;
+        }
+
+        /** 1-64 characters of {@code [A-Za-z0-9._:-|]}; null for the default ({@link #DEFAULT_KEY_PREFIX}). */
+        public Builder keyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /** False turns TLS certificate checks off (tests only); null for the default (on). */
+        public Builder verifyPeer(Boolean verifyPeer) {
+            this.verifyPeer = verifyPeer;
+            return this;
+        }
+
+        /** See {@link RedisConnectionSettings#withTrustedCertificate}; null for the JVM's trust store. */
+        public Builder trustedCertificate(Path pemFile) {
+            this.trustedCertificate = pemFile;
+            return this;
+        }
+
+        /** @throws RedisSettingsException naming the first field that is wrong */
+        public RedisConnectionSettings build() {
+            if (pending != null) {
+                throw pending;
             }
-            int p = defaultPort;
-            if (port != null) {
-                if (!port.matches("\\d{1,5}")) {
-                    throw bad(shown, "bad port \"" + port + "\" for host " + host);
-                }
-                p = Integer.parseInt(port);
-                checkPort(p, shown);
+            if (mode == null) {
+                throw RedisSettingsException.field("mode", "must be standalone, sentinel or cluster, got null");
             }
-            hosts.add(new HostAndPort(host, p));
+            if (hosts.isEmpty()) {
+                throw RedisSettingsException.field("hosts", "must name at least one host");
+            }
+            if (mode == Mode.STANDALONE && hosts.size() != 1) {
+                throw RedisSettingsException.field("hosts", "must be exactly one host for a standalone server, got "
+                        + hosts.size() + "; use cluster or sentinel mode for several");
+            }
+            if (database < 0) {
+                throw RedisSettingsException.field("database", "must be 0 or greater, got " + database);
+            }
+            if (mode == Mode.CLUSTER && database != 0) {
+                throw RedisSettingsException.field("database", "must be 0: Redis Cluster has only database 0, got "
+                        + database);
+            }
+            if (mode == Mode.SENTINEL && sentinelMasterId == null) {
+                throw RedisSettingsException.field("sentinelMasterId", "is required in Sentinel mode");
+            }
+            if (mode != Mode.SENTINEL && sentinelMasterId != null) {
+                throw RedisSettingsException.field("sentinelMasterId", "is only for Sentinel mode");
+            }
+            positive("timeout", timeout);
+            positive("connectTimeout", connectTimeout);
+            positive("overloadTimeout", overloadTimeout);
+            Duration effectiveTimeout = timeout != null ? timeout : DEFAULT_TIMEOUT;
+            if (overloadTimeout != null && overloadTimeout.compareTo(effectiveTimeout) < 0) {
+                throw RedisSettingsException.field("overloadTimeout", "(" + overloadTimeout.toMillis()
+                        + " ms) must be at least the timeout (" + effectiveTimeout.toMillis() + " ms)");
+            }
+            if (keyPrefix != null && !PREFIX.matcher(keyPrefix).matches()) {
+                throw RedisSettingsException.field("keyPrefix", "must be 1-64 characters of [A-Za-z0-9._:-|], got \""
+                        + keyPrefix + "\"");
+            }
+            return new RedisConnectionSettings(this);
         }
-        return hosts;
-    }
 
-    private static void checkPort(int port, String shown) {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("Redis port must be 1-65535, got " + port + " in " + shown);
-        }
-    }
-
-    private static Duration parseDuration(String v, String shown) {
-        Matcher m = DURATION.matcher(v);
-        if (!m.matches()) {
-            throw bad(shown, "bad duration \"" + v + "\"; use e.g. 250ms, 2s or 100");
-        }
-        long n = Long.parseLong(m.group(1));
-        return "s".equals(m.group(2)) ? Duration.ofSeconds(n) : Duration.ofMillis(n);
-    }
-
-    private static int parseInt(String name, String v) {
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, got \"" + v + "\"");
-        }
-    }
-
-    private static Duration positive(String name, Duration d) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + d);
-        }
-        return d;
-    }
-
-    /** Percent-decoding as in URIs ({@code +} stays a plus). */
-    private static String decode(String s, String shown) {
-        if (s.indexOf('%') < 0) {
-            return s;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '%') {
-                if (i + 2 >= s.length()) {
-                    throw bad(shown, "incomplete percent escape");
-                }
-                int hi = Character.digit(s.charAt(i + 1), 16);
-                int lo = Character.digit(s.charAt(i + 2), 16);
-                if (hi < 0 || lo < 0) {
-                    throw bad(shown, "bad percent escape");
-                }
-                out.write(hi * 16 + lo);
-                i += 2;
-            } else {
-                int end = i + Character.charCount(s.codePointAt(i));
-                byte[] b = s.substring(i, end).getBytes(StandardCharsets.UTF_8);
-                out.write(b, 0, b.length);
-                i = end - 1;
+        private void fail(RedisSettingsException e) {
+            if (pending == null) {
+                pending = e;
             }
         }
-        return out.toString(StandardCharsets.UTF_8);
-    }
 
-    private static IllegalArgumentException bad(String shownUrl, String why) {
-        return new IllegalArgumentException("invalid Redis URL " + shownUrl + ": " + why);
+        private static void positive(String name, Duration d) {
+            if (d != null && (d.isNegative() || d.isZero())) {
+                throw RedisSettingsException.field(name, "must be positive, got " + d.toMillis() + " ms");
+            }
+        }
     }
 
     private static String emptyToNull(String s) {

@@ -9,7 +9,6 @@ import io.tollgate.redis.RedisConnectionSettings.Mode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RedisConnectionSettingsTest {
@@ -84,16 +83,9 @@ class RedisConnectionSettingsTest {
         assertThat(s.hosts()).containsExactly(new HostAndPort("10.0.0.5", 6390));
         assertThat(s.tls()).isTrue();
         assertThat(s.toString()).doesNotContain("pw,").contains("user=u");
-        RedisConnectionSettings env = RedisConnectionSettings.fromEnvironment(Map.of("REDIS_HOST", "h",
-                "REDIS_PORT", "7000", "REDIS_PASSWORD", "zz"));
-        assertThat(env.hosts()).containsExactly(new HostAndPort("h", 7000));
-        assertThat(env.hasPassword()).isTrue();
-        assertThat(RedisConnectionSettings.fromEnvironment(Map.of("REDIS_URL", "redis://x:1")).hosts())
-                .containsExactly(new HostAndPort("x", 1));
+        // the REDIS_HOST / REDIS_URL environment mapping (fromEnvironment) moved to the server: ServerVariableTest
         assertThatThrownBy(() -> RedisConnectionSettings.fromHostPort("h", 0, 0, null, "pw", false))
                 .hasMessageContaining("port");
-        assertThatThrownBy(() -> RedisConnectionSettings.fromEnvironment(Map.of("REDIS_PORT", "abc")))
-                .hasMessageContaining("REDIS_PORT").hasMessageContaining("abc");
     }
 
     @Test

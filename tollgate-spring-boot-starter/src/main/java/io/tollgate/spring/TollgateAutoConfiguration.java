@@ -254,10 +254,7 @@ public class TollgateAutoConfiguration {
         @ConditionalOnMissingBean(name = "tollgateHealthIndicator")
         TollgateHealthIndicator tollgateHealthIndicator(StoreChain chain, TollgateProperties props) {
             // The store answers a ping within the overload timeout (a queue) plus the silence budget (a silent Redis).
-            TollgateProperties.Redis r = props.getRedis();
-            Duration budget = r.getTimeout() == null ? Duration.ofSeconds(3)
-                    : RedisSettings.overloadTimeout(r).plus(r.getTimeout()).plusMillis(250);
-            return new TollgateHealthIndicator(chain, budget);
+            return new TollgateHealthIndicator(chain, RedisSettings.callBudget(props.getRedis()));
         }
     }
 
@@ -283,10 +280,9 @@ public class TollgateAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "tollgateServletFilter")
         FilterRegistrationBean<TollgateServletFilter> tollgateServletFilter(RequestGate gate, TollgateProperties props) {
-            TollgateProperties.Redis r = props.getRedis();
             // A backstop only: the store answers within the overload timeout (plus the silence budget when Redis stops
             // answering at the end of it); this bounds the wait if that ever fails to fire.
-            Duration maxWait = RedisSettings.overloadTimeout(r).plus(r.getTimeout()).plusMillis(250);
+            Duration maxWait = RedisSettings.callBudget(props.getRedis());
             FilterRegistrationBean<TollgateServletFilter> reg =
                     new FilterRegistrationBean<>(new TollgateServletFilter(gate, maxWait));
             reg.setName("tollgateServletFilter");

@@ -272,7 +272,8 @@ public class TollgateProperties {
 
         /**
          * Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS, redis-sentinel://...#master or
-         * redis-cluster://host1,host2. Takes precedence over host/port.
+         * redis-cluster://host1,host2. Takes precedence over host/port. Its query options (timeout, connectTimeout,
+         * overloadTimeout, prefix) apply unless the matching property below is set.
          */
         private String url;
 
@@ -297,22 +298,22 @@ public class TollgateProperties {
         /**
          * How long Redis may stay silent after a rate-limit command was written to it before the call counts as a
          * Redis failure (the breaker counts it and the failure policy decides). Time spent waiting in this process
-         * does not count.
+         * does not count. Unset (null): the URL's timeout option, else 100ms.
          */
-        private Duration timeout = Duration.ofMillis(100);
+        private Duration timeout;
 
         /**
          * Longest a rate-limit call may wait in total while Redis keeps answering (a queue in this process or in
-         * Redis); past it the request is shed with 503. Never triggers the failure policy. Default 2s, or the timeout if
-         * that is longer.
+         * Redis); past it the request is shed with 503. Never triggers the failure policy. Unset (null): the URL's
+         * overloadTimeout option, else 2s, or the timeout if that is longer.
          */
         private Duration overloadTimeout;
 
-        /** Time allowed to establish a connection. */
-        private Duration connectTimeout = Duration.ofSeconds(2);
+        /** Time allowed to establish a connection. Unset (null): the URL's connectTimeout option, else 2s. */
+        private Duration connectTimeout;
 
-        /** Prefix of every Redis key Tollgate writes. */
-        private String keyPrefix = "tollgate";
+        /** Prefix of every Redis key Tollgate writes. Unset (null): the URL's prefix option, else "tollgate". */
+        private String keyPrefix;
 
         /**
          * Whether startup fails when Redis cannot be reached. When false the application starts and the failure
@@ -376,6 +377,7 @@ public class TollgateProperties {
             this.ssl = ssl;
         }
 
+        /** Null when not set; {@code RedisSettings} resolves the value in force. */
         public Duration getTimeout() {
             return timeout;
         }
@@ -384,10 +386,12 @@ public class TollgateProperties {
             this.timeout = timeout;
         }
 
+        /** Null when not set; {@code RedisSettings} resolves the value in force. */
         public Duration getConnectTimeout() {
             return connectTimeout;
         }
 
+        /** Null when not set; {@code RedisSettings} resolves the value in force. */
         public Duration getOverloadTimeout() {
             return overloadTimeout;
         }
@@ -400,6 +404,7 @@ public class TollgateProperties {
             this.connectTimeout = connectTimeout;
         }
 
+        /** Null when not set; {@code RedisSettings} resolves the value in force. */
         public String getKeyPrefix() {
             return keyPrefix;
         }

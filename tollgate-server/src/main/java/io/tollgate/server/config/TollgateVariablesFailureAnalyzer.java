@@ -26,33 +26,9 @@ public class TollgateVariablesFailureAnalyzer extends AbstractFailureAnalyzer<To
         return new FailureAnalysis(description, action, cause);
     }
 
-    /** The server variable(s) that set a starter property, or {@code null} when the server has none for it. */
+    /** The server variable(s) that set a starter property, or {@code null}; see {@link ServerVariable#variableFor}. */
     static String variableFor(String property) {
-        if (property == null) {
-            return null;
-        }
-        if (property.startsWith("tollgate.rules-file") || property.startsWith("tollgate.rules")) {
-            return "RATE_LIMIT_RULES_PATH";
-        }
-        if (property.startsWith("tollgate.redis.required-at-startup")) {
-            return "REDIS_REQUIRED_AT_STARTUP";
-        }
-        if (property.startsWith("tollgate.redis.url")) {
-            return "REDIS_URL";
-        }
-        if (property.startsWith("tollgate.redis")) {
-            return "REDIS_URL or REDIS_HOST / REDIS_PORT / REDIS_DB / REDIS_PASSWORD";
-        }
-        if (property.startsWith("tollgate.trusted-proxies")) {
-            return "TRUSTED_PROXIES";
-        }
-        if (property.startsWith("tollgate.expected-instances")) {
-            return "EXPECTED_INSTANCES";
-        }
-        if (property.startsWith("tollgate.failure-policy")) {
-            return "FAILURE_POLICY";
-        }
-        return null;
+        return ServerVariable.variableFor(property);
     }
 
     @Override

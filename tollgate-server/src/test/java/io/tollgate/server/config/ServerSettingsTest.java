@@ -94,6 +94,30 @@ class ServerSettingsTest {
     }
 
     @Test
+    void redisUrlAcceptsEveryFormTheStarterDoes() {
+        for (String url : List.of("redis://:pw@r:6379/1", "rediss://u:pw@r:6380", "redis://[::1]:6379",
+                "redis-sentinel://s1:26379,s2:26380#mymaster", "rediss-sentinel://:pw@s1#m",
+                "redis-cluster://h1:7000,h2:7001,h3:7002", "redis://r?timeout=250ms&prefix=myapp")) {
+            assertThat(resolve(Map.of("REDIS_URL", url))).as(url).containsEntry("tollgate.redis.url", url);
+        }
+    }
+
+    @Test
+    void redisUrlErrorsSayWhatIsWrongWithoutTheSecret() {
+        assertThatThrownBy(() -> resolve(Map.of(), "# redis", "REDIS_URL=redis-sentinel://:hunter2@s1:26379"))
+                .isInstanceOf(ServerConfigException.class)
+                .hasMessageStartingWith("REDIS_URL (from /app/.env line 2) is (value hidden), but it must be a Redis URL")
+                .hasMessageContaining("needs the master id after '#'")
+                .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> resolve(Map.of("REDIS_URL", "redis-cluster://u:hunter2@h1:7000,h2:x")))
+                .hasMessageContaining("REDIS_URL (from the environment)")
+                .hasMessageContaining("port \"x\" of host h2")
+                .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> resolve(Map.of("REDIS_URL", "redis://h?timeout=soon")))
+                .hasMessageContaining("timeout: bad duration \"soon\"");
+    }
+
+    @Test
     void cidrValidation() {
         assertThat(ServerSettings.validCidr("127.0.0.1")).isTrue();
         assertThat(ServerSettings.validCidr("172.16.0.0/12")).isTrue();
