@@ -3,6 +3,24 @@ package io.tollgate.spring;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.rules.RuleMode;
+import io.tollgate.core.headers.RateLimitHeaders;
+import io.tollgate.core.identity.CidrRange;
+import io.tollgate.core.identity.ClientAddressResolver;
+import io.tollgate.core.identity.ClientKeyResolver;
+import io.tollgate.core.identity.ClientKeys;
+import io.tollgate.core.identity.ProxyAwareClientKeyResolver;
+import io.tollgate.core.identity.TrustedProxies;
+import io.tollgate.core.limiter.LimiterListener;
+import io.tollgate.core.limiter.RateLimiter;
+import io.tollgate.core.limiter.StoreChain;
+import io.tollgate.core.resilience.CircuitBreaker;
+import io.tollgate.core.rules.PathPattern;
+import io.tollgate.core.rules.RuleSetSource;
+import io.tollgate.core.rules.RulesFileException;
+import io.tollgate.core.rules.RulesFileWatcher;
+import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.InMemoryBucketStore;
+import io.tollgate.core.store.MicrosClock;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -451,6 +469,17 @@ public class TollgateProperties {
         public void setIpv6Prefix(int ipv6Prefix) {
             this.ipv6Prefix = ipv6Prefix;
         }
+
+        /** The client keys these prefixes group addresses into. */
+        ClientKeys toClientKeys() {
+            try {
+                return new ClientKeys(ipv4Prefix, ipv6Prefix);
+            } catch (IllegalArgumentException e) {
+                boolean v4 = e.getMessage().startsWith("IPv4");
+                throw new TollgateConfigurationException(v4 ? "tollgate.client.ipv4-prefix" : "tollgate.client.ipv6-prefix",
+                        Integer.toString(v4 ? ipv4Prefix : ipv6Prefix), e.getMessage(), e);
+            }
+        }
     }
 
     /** Response headers. */
@@ -476,6 +505,10 @@ public class TollgateProperties {
 
         public void setLegacy(boolean legacy) {
             this.legacy = legacy;
+        }
+
+        RateLimitHeaders toRateLimitHeaders() {
+            return new RateLimitHeaders(ietf, legacy);
         }
     }
 
@@ -518,6 +551,15 @@ public class TollgateProperties {
         public void setMaxBuckets(int maxBuckets) {
             this.maxBuckets = maxBuckets;
         }
+
+        /** An in-memory store holding at most {@code max-buckets} buckets, on the monotonic clock. */
+        InMemoryBucketStore toStore() {
+            if (maxBuckets < 1) {
+                throw new TollgateConfigurationException("tollgate.memory.max-buckets", Integer.toString(maxBuckets),
+                        "must be at least 1");
+            }
+            return new InMemoryBucketStore(MicrosClock.MONOTONIC, maxBuckets);
+        }
     }
 
     /** Circuit breaker around the Redis store: after repeated failures, stop calling Redis for a cool-down. */
@@ -555,6 +597,23 @@ public class TollgateProperties {
         public void setCoolDown(Duration coolDown) {
             this.coolDown = coolDown;
         }
+
+        /** The breaker these properties describe, or {@code null} when it is off. */
+        CircuitBreaker toCircuitBreaker(String name) {
+            if (!enabled) {
+                return null;
+            }
+            if (failureThreshold < 1) {
+                throw new TollgateConfigurationException("tollgate.breaker.failure-threshold",
+                        Integer.toString(failureThreshold), "must be at least 1");
+            }
+            if (coolDown == null || coolDown.isNegative() || coolDown.isZero()) {
+                throw new TollgateConfigurationException("tollgate.breaker.cool-down", String.valueOf(coolDown),
+                        "must be a positive duration such as 2s");
+            }
+            return new CircuitBreaker(name, failureThreshold, coolDown, MicrosClock.MONOTONIC,
+                    CircuitBreaker.Listener.NONE);
+        }
     }
 
     /**
@@ -583,6 +642,15 @@ public class TollgateProperties {
 
         public void setMaxEntries(int maxEntries) {
             this.maxEntries = maxEntries;
+        }
+
+        /** Checked {@code max-entries}. */
+        int checkedMaxEntries() {
+            if (maxEntries < 1) {
+                throw new TollgateConfigurationException("tollgate.deny-cache.max-entries", Integer.toString(maxEntries),
+                        "must be at least 1");
+            }
+            return maxEntries;
         }
     }
 
@@ -684,5 +752,77 @@ public class TollgateProperties {
 
     public Memory getMemory() {
         return memory;
+    }
+
+    // Conversions to the core's configuration. Each checks what it converts and names the property on a problem.
+
+    /** Rules from the watched rules file, else from {@code tollgate.rules}, else the built-in 20 @ 5/s default. */
+    RuleSetSource toRuleSetSource() {
+        if (reloadInterval == null || reloadInterval.isNegative() || reloadInterval.isZero()) {
+            throw new TollgateConfigurationException("tollgate.reload-interval", String.valueOf(reloadInterval),
+                    "must be a positive duration such as 1s");
+        }
+        if (rulesFile != null) {
+            try {
+                return new RulesFileWatcher(rulesFile, reloadInterval);
+            } catch (RulesFileException e) {
+                throw new TollgateConfigurationException("tollgate.rules-file", rulesFile.toString(), e.getMessage(), e);
+            }
+        }
+        return RuleSetSource.of(PropertiesRuleSet.build(rules));
+    }
+
+    /**
+     * The layers around {@code store} (see {@link StoreChain}). A shared store ({@link BucketStore#distributed()}) gets
+     * the circuit breaker and the deny cache as {@code tollgate.breaker.*} and {@code tollgate.deny-cache.*} say, and
+     * leases, which only rules with {@code lease} on enter. A local store gets none: it answers in-process (nothing to
+     * break or lease), and the in-memory store may drop partly drained buckets, which the deny cache's proof forbids.
+     */
+    StoreChain toStoreChain(BucketStore store) {
+        StoreChain.Builder chain = StoreChain.around(store);
+        if (!store.distributed()) {
+            return chain.build();
+        }
+        CircuitBreaker b = breaker.toCircuitBreaker("redis");
+        if (b != null) {
+            chain.breaker(b);
+        }
+        if (denyCache.isEnabled()) {
+            chain.denyCache(denyCache.checkedMaxEntries());
+        }
+        return chain.leases().build();
+    }
+
+    /** The limiter over {@code chain} with the default failure policy and the expected instance count. */
+    RateLimiter toRateLimiter(StoreChain chain, LimiterListener listener) {
+        if (expectedInstances < 1) {
+            throw new TollgateConfigurationException("tollgate.expected-instances", Integer.toString(expectedInstances),
+                    "must be at least 1");
+        }
+        return new RateLimiter(chain, failurePolicy, expectedInstances, listener, Duration.ofSeconds(10));
+    }
+
+    /** Client keys from the client address, resolved through {@code trusted-proxies}, grouped per {@code client.*}. */
+    ClientKeyResolver toClientKeyResolver() {
+        List<CidrRange> ranges = new ArrayList<>();
+        for (int i = 0; i < trustedProxies.size(); i++) {
+            try {
+                ranges.add(CidrRange.parse(trustedProxies.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new TollgateConfigurationException("tollgate.trusted-proxies[" + i + "]", trustedProxies.get(i),
+                        e.getMessage(), e);
+            }
+        }
+        return new ProxyAwareClientKeyResolver(new ClientAddressResolver(TrustedProxies.of(ranges)),
+                client.toClientKeys());
+    }
+
+    /** The parsed {@code exempt-paths}. */
+    List<PathPattern> toExemptPatterns() {
+        List<PathPattern> exempt = new ArrayList<>();
+        for (int i = 0; i < exemptPaths.size(); i++) {
+            exempt.add(PropertiesRuleSet.pattern("tollgate.exempt-paths[" + i + "]", exemptPaths.get(i)));
+        }
+        return exempt;
     }
 }

@@ -76,7 +76,7 @@ class LeasedRulesTest {
 
     @Test
     void onlyRequestsOfLeasedRulesUseLeases() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TollgateAutoConfiguration.class))
+        new ApplicationContextRunner().withConfiguration(TollgateAutoConfigs.ALL)
                 .withUserConfiguration(OwnSharedStore.class).run(ctx -> {
                     SharedStore store = ctx.getBean(SharedStore.class);
                     StoreChain chain = ctx.getBean(StoreChain.class);

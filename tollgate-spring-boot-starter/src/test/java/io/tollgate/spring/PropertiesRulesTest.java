@@ -30,7 +30,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 class PropertiesRulesTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(TollgateAutoConfiguration.class));
+            .withConfiguration(TollgateAutoConfigs.ALL);
 
     private static TollgateConfigurationException configFailure(AssertableApplicationContext ctx) {
         assertThat(ctx).hasFailed();

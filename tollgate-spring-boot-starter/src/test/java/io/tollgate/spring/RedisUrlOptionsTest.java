@@ -25,7 +25,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 class RedisUrlOptionsTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(TollgateAutoConfiguration.class))
+            .withConfiguration(TollgateAutoConfigs.ALL)
             // practically no refill, so the bucket keys stay in Redis for the test to look at
             .withPropertyValues("tollgate.rules.default.capacity=20", "tollgate.rules.default.refill-rate=1",
                     "tollgate.rules.default.period=hour");

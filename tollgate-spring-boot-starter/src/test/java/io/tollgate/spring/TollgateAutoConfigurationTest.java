@@ -25,7 +25,7 @@ import org.springframework.context.annotation.Configuration;
 class TollgateAutoConfigurationTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(TollgateAutoConfiguration.class));
+            .withConfiguration(TollgateAutoConfigs.ALL);
 
     private static String failure(org.springframework.boot.test.context.assertj.AssertableApplicationContext ctx) {
         Throwable t = ctx.getStartupFailure();

@@ -1,0 +1,36 @@
+package io.tollgate.spring;
+
+import io.tollgate.spring.web.RequestGate;
+import io.tollgate.spring.web.TollgateServletFilter;
+import io.tollgate.spring.web.TollgateWebFilter;
+import java.time.Duration;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+
+/** Servlet: the rate-limiting filter, registered for every path at high precedence. */
+@AutoConfiguration(after = TollgateAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(name = {"jakarta.servlet.Filter", "org.springframework.boot.web.servlet.FilterRegistrationBean"})
+@ConditionalOnBean(RequestGate.class)
+public class TollgateServletAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "tollgateServletFilter")
+    public FilterRegistrationBean<TollgateServletFilter> tollgateServletFilter(RequestGate gate,
+                                                                               TollgateProperties props) {
+        // A backstop only: the store answers within the overload timeout (plus the silence budget when Redis stops
+        // answering at the end of it); this bounds the wait if that ever fails to fire.
+        Duration maxWait = RedisSettings.callBudget(props.getRedis());
+        FilterRegistrationBean<TollgateServletFilter> reg =
+                new FilterRegistrationBean<>(new TollgateServletFilter(gate, maxWait));
+        reg.setName("tollgateServletFilter");
+        reg.setOrder(TollgateWebFilter.ORDER);
+        reg.addUrlPatterns("/*");
+        return reg;
+    }
+}
