@@ -7,6 +7,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.tollgate.core.store.ManualClock;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +39,7 @@ class RedisBucketStoreTest {
     static RedisCommands<String, String> redis;
     static RedisBucketStore store;          // Redis TIME
     static RedisBucketStore fixedStore;     // test clock
-    static final AtomicLong clock = new AtomicLong(T0);
+    static final ManualClock clock = new ManualClock(T0);
 
     @BeforeAll
     static void connect() {
@@ -47,7 +47,7 @@ class RedisBucketStoreTest {
         StatefulRedisConnection<String, String> c = client.connect();
         redis = c.sync();
         store = RedisBucketStore.connect(HarnessSettings.of(REDIS).withTimeout(Duration.ofSeconds(2)));
-        fixedStore = RedisBucketStore.connect(HarnessSettings.of(REDIS).withTimeout(Duration.ofSeconds(2)), null, clock::get);
+        fixedStore = RedisBucketStore.connect(HarnessSettings.of(REDIS).withTimeout(Duration.ofSeconds(2)), null, clock);
     }
 
     @AfterAll
@@ -110,9 +110,9 @@ class RedisBucketStoreTest {
         BucketSpec spec = BucketSpec.of(Limit.of(3, new java.math.BigDecimal("1.5"), RefillPeriod.SECOND));
         clock.set(T0 + 10_000_000);
         assertThat(decide(fixedStore, "exact-refill", spec, 3).allowed()).isTrue();
-        clock.addAndGet(666_666); // 0.999999 tokens
+        clock.advanceMicros(666_666); // 0.999999 tokens
         assertThat(decide(fixedStore, "exact-refill", spec, 1).allowed()).isFalse();
-        clock.addAndGet(1); // 666_667 us x 3 units/us = one token (2_000_000 units) + 1 unit
+        clock.advanceMicros(1); // 666_667 us x 3 units/us = one token (2_000_000 units) + 1 unit
         Decision d = decide(fixedStore, "exact-refill", spec, 1);
         assertThat(d.allowed()).isTrue();
         assertThat(spec.unitsPerToken(0)).isEqualTo(2_000_000);

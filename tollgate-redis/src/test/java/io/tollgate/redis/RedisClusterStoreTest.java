@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.tollgate.core.store.ManualClock;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -29,10 +29,10 @@ class RedisClusterStoreTest {
     @Test
     void manyKeysAcrossSlotsDecideCorrectly() {
         BucketSpec spec = BucketSpec.of(Limit.of(3, 1, RefillPeriod.SECOND), Limit.of(100, 10, RefillPeriod.MINUTE));
-        AtomicLong clock = new AtomicLong(1_700_000_000_000_000L);
+        ManualClock clock = new ManualClock(1_700_000_000_000_000L);
         InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 10_000);
         try (RedisBucketStore store = RedisBucketStore.connect(
-                HarnessSettings.of(CLUSTER).withTimeout(Duration.ofSeconds(2)), null, clock::get)) {
+                HarnessSettings.of(CLUSTER).withTimeout(Duration.ofSeconds(2)), null, clock)) {
             assertThat(store.describe()).startsWith("redis cluster 127.0.0.1:");
             for (int round = 0; round < 4; round++) {
                 List<CompletableFuture<Decision>> pending = new ArrayList<>();
@@ -40,7 +40,7 @@ class RedisClusterStoreTest {
                     pending.add(store.tryConsume("client-" + k, spec, 1).toCompletableFuture());
                 }
                 for (int k = 0; k < 300; k++) {
-                    Decision expected = memory.decide("client-" + k, spec, 1, clock.get());
+                    Decision expected = memory.decide("client-" + k, spec, 1, clock.nowMicros());
                     Decision actual = pending.get(k).join(); // a CROSSSLOT or MOVED error would surface here
                     assertThat(actual.allowed()).isEqualTo(expected.allowed()).isEqualTo(round < 3);
                     assertThat(actual.level(0)).isEqualTo(expected.level(0));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.tollgate.core.store.ManualClock;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -29,10 +29,10 @@ class RedisScriptPropertyTest {
     @Test
     void scriptMatchesInMemoryStoreExactly() {
         Random random = new Random(20261128L);
-        AtomicLong clock = new AtomicLong();
+        ManualClock clock = new ManualClock(0);
         RedisClient client = RedisClient.create(REDIS.server().uri());
         try (RedisBucketStore redis = RedisBucketStore.connect(HarnessSettings.of(REDIS).withTimeout(Duration.ofSeconds(2)),
-                null, clock::get);
+                null, clock);
              StatefulRedisConnection<String, String> admin = client.connect()) {
             for (int seq = 0; seq < 200; seq++) {
                 BucketSpec spec = randomSpec(random);

@@ -1,8 +1,6 @@
 package io.tollgate.spring;
 
 import io.tollgate.core.bucket.RefillPeriod;
-import io.tollgate.core.rules.FailurePolicy;
-import io.tollgate.core.rules.RuleMode;
 import io.tollgate.core.headers.RateLimitHeaders;
 import io.tollgate.core.identity.CidrRange;
 import io.tollgate.core.identity.ClientAddressResolver;
@@ -14,7 +12,9 @@ import io.tollgate.core.limiter.LimiterListener;
 import io.tollgate.core.limiter.RateLimiter;
 import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.resilience.CircuitBreaker;
+import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.rules.PathPattern;
+import io.tollgate.core.rules.RuleMode;
 import io.tollgate.core.rules.RuleSetSource;
 import io.tollgate.core.rules.RulesFileException;
 import io.tollgate.core.rules.RulesFileWatcher;

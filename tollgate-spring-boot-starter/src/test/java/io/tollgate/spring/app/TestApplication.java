@@ -2,7 +2,7 @@ package io.tollgate.spring.app;
 
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
-import java.util.concurrent.atomic.AtomicLong;
+import io.tollgate.core.store.ManualClock;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -16,12 +16,12 @@ import org.springframework.web.bind.annotation.RestController;
 @SpringBootApplication
 public class TestApplication {
 
-    /** Test clock in microseconds; tests may advance it. */
-    public static final AtomicLong NOW_MICROS = new AtomicLong(1_700_000_000_000_000L);
+    /** Test clock; tests may advance it. */
+    public static final ManualClock CLOCK = new ManualClock(1_700_000_000_000_000L);
 
     @Bean
     BucketStore frozenClockStore() {
-        return new InMemoryBucketStore(NOW_MICROS::get, 100_000);
+        return new InMemoryBucketStore(CLOCK, 100_000);
     }
 
     @RestController
