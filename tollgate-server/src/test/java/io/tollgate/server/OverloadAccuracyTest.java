@@ -70,6 +70,13 @@ class OverloadAccuracyTest {
                     LoadClientProcess.Result.percentileMillis(samples, 1.0), result.lost().size(),
                     bounds.outside().stream().limit(5).toList());
 
+            for (int i = 0; i < fleet.size(); i++) {
+                if (fallbacks.get(i) > 0) { // why a failure policy decided: the instance's warnings
+                    int instance = i;
+                    fleet.output(i).lines().filter(l -> l.contains("WARN") || l.contains("ERROR")).limit(20)
+                            .forEach(l -> System.out.println("instance " + instance + ": " + l));
+                }
+            }
             assertThat(result.lost()).as("requests without an answer").isEmpty();
             // A decision that queued past the overload timeout is shed (503, Retry-After 1): bounded waiting is the
             // designed answer to overload. It admits nothing, so the lower bound below still has to hold.
