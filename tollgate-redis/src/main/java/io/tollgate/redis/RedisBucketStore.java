@@ -83,11 +83,14 @@ public final class RedisBucketStore implements BucketStore {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBucketStore.class);
 
-    private static final String[] SMALL_COSTS = new String[17];
     private static final int MAX_CACHED_SPECS = 4096;
     /** Longest pause between reconnect attempts with resources this store creates. */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
     private static final long TIMER_TICK_MILLIS = 5;
+    /** Batches in flight per connection before decisions queue (W). */
+    static final int BATCH_WINDOW = 2;
+    /** The queue holds this many full batches per window slot before a decision is shed as overload. */
+    static final int QUEUE_BATCHES = 8;
 
     /**
      * Install on your own {@code ClientResources} ({@code DefaultClientResources.builder().nettyCustomizer(...)}) when
@@ -128,12 +131,6 @@ public final class RedisBucketStore implements BucketStore {
     private static final java.util.function.Supplier<Delay> RECONNECT_DELAY =
             () -> Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS);
 
-    static {
-        for (int i = 0; i < SMALL_COSTS.length; i++) {
-            SMALL_COSTS[i] = Integer.toString(i);
-        }
-    }
-
     private final StatefulConnection<String, String> connection;
     private final RedisConnectionSettings settings;
     private final String keyPrefix;
@@ -144,6 +141,8 @@ public final class RedisBucketStore implements BucketStore {
     private final HashedWheelTimer timer;
     private final SpecArguments arguments = new SpecArguments(MAX_CACHED_SPECS);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Null when every decision is its own script call (Cluster, or {@code batch=false}). */
+    private final Batcher batcher;
 
     /**
      * A store on a standalone or Sentinel connection. {@link #close()} closes the connection but not its client.
@@ -186,6 +185,13 @@ public final class RedisBucketStore implements BucketStore {
         }
         this.deadline = new ReplyDeadline(timer, settings.timeout().toNanos(), settings.overloadTimeout().toNanos(),
                 watched, this::describe);
+        // Cluster stays unbatched for now: a script's keys must share a slot, so batches there need a lane per node
+        // or slot (a Batcher each), which is the next step.
+        boolean cluster = connection instanceof StatefulRedisClusterConnection;
+        this.batcher = settings.batching() && !cluster
+                ? new Batcher(settings.batchSize(), BATCH_WINDOW, QUEUE_BATCHES * settings.batchSize() * BATCH_WINDOW,
+                        this::send)
+                : null;
     }
 
     /** Connects with new client resources, which {@link #close()} shuts down. Blocks while connecting (startup only). */
@@ -293,38 +299,61 @@ public final class RedisBucketStore implements BucketStore {
             long now = nowOverride != null ? nowOverride.nowMicros() : MicrosClock.SYSTEM.nowMicros();
             return CompletableFuture.completedFuture(Decision.costExceedsCapacity(spec, cost, now));
         }
-        String[] keys = {RedisKeys.key(keyPrefix, bucketKey, spec)};
-        String[] argv = arguments.template(spec).clone();
-        argv[0] = nowOverride != null ? Long.toString(nowOverride.nowMicros()) : "0";
-        argv[1] = cost < SMALL_COSTS.length ? SMALL_COSTS[(int) cost] : Long.toString(cost);
-
         CompletableFuture<Decision> out = new CompletableFuture<>();
         if (closed.get()) {
             out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
             return out;
         }
-        ReplyDeadline.Call call = deadline.start(out, "decide");
-        StampedCommand<List<Object>> evalsha = script(CommandType.EVALSHA, BucketScript.SHA1, keys, argv);
-        call.command = evalsha;
+        PendingDecision p = new PendingDecision(RedisKeys.key(keyPrefix, bucketKey, spec), spec, cost, out);
+        // The deadline starts now, so time queued in this process counts towards the overload timeout (never towards
+        // the silence budget: until its batch is sent the call has no command, see ReplyDeadline).
+        p.call = deadline.start(out, "decide");
+        if (batcher != null) {
+            batcher.submit(p);
+        } else {
+            send(List.of(p), () -> { });
+        }
+        return out;
+    }
+
+    /**
+     * Sends one batch as a single script call and completes its decisions; {@code done} runs once the reply or the
+     * failure is in, before the decisions complete, so the batcher's next batch leaves first. On {@code NOSCRIPT} the
+     * batch is retried once with EVAL (which reloads the script on that node).
+     */
+    private void send(List<PendingDecision> decisions, Runnable done) {
+        String now = nowOverride != null ? Long.toString(nowOverride.nowMicros()) : "0";
+        DecisionBatch batch = DecisionBatch.of(decisions, now, arguments);
+        StampedCommand<List<Object>> evalsha = script(CommandType.EVALSHA, BucketScript.SHA1, batch.keys, batch.argv);
+        carry(decisions, evalsha);
         dispatch(evalsha).whenComplete((result, error) -> {
             if (error == null) {
-                complete(out, spec, cost, result);
+                done.run();
+                batch.complete(result);
             } else if (isNoScript(error)) {
                 // Redis lost the script (flush, restart, failover): EVAL runs and caches it on the key's node.
-                StampedCommand<List<Object>> eval = script(CommandType.EVAL, BucketScript.TEXT, keys, argv);
-                call.command = eval;
+                StampedCommand<List<Object>> eval = script(CommandType.EVAL, BucketScript.TEXT, batch.keys, batch.argv);
+                carry(decisions, eval);
                 dispatch(eval).whenComplete((r2, e2) -> {
+                    done.run();
                     if (e2 == null) {
-                        complete(out, spec, cost, r2);
+                        batch.complete(r2);
                     } else {
-                        out.completeExceptionally(failure(e2));
+                        batch.fail(failure(e2));
                     }
                 });
             } else {
-                out.completeExceptionally(failure(error));
+                done.run();
+                batch.fail(failure(error));
             }
         });
-        return out;
+    }
+
+    /** Points each decision's deadline at the command that now carries it. */
+    private static void carry(List<PendingDecision> decisions, StampedCommand<?> command) {
+        for (PendingDecision p : decisions) {
+            p.call.command = command;
+        }
     }
 
     private static StampedCommand<List<Object>> script(CommandType type, String scriptOrSha, String[] keys,
@@ -342,23 +371,6 @@ public final class RedisBucketStore implements BucketStore {
             command.completeExceptionally(e);
         }
         return command;
-    }
-
-    private static void complete(CompletableFuture<Decision> out, BucketSpec spec, long cost, List<Object> r) {
-        try {
-            int n = spec.size();
-            if (r == null || r.size() != n + 2) {
-                throw new IllegalStateException("unexpected script reply of " + (r == null ? 0 : r.size())
-                        + " values for " + n + " limits");
-            }
-            long[] levels = new long[n];
-            for (int i = 0; i < n; i++) {
-                levels[i] = (Long) r.get(i + 2);
-            }
-            out.complete(Decision.of(spec, cost, (Long) r.get(0) == 1L, levels, (Long) r.get(1)));
-        } catch (RuntimeException e) {
-            out.completeExceptionally(new StoreUnavailableException("bad reply from redis: " + e.getMessage(), e));
-        }
     }
 
     @Override
@@ -424,6 +436,9 @@ public final class RedisBucketStore implements BucketStore {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (batcher != null) {
+            batcher.close();
         }
         timer.stop();
         try {
