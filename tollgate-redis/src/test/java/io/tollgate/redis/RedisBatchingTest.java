@@ -85,6 +85,27 @@ class RedisBatchingTest {
     }
 
     @Test
+    void batchesRecoverFromAScriptFlush() {
+        try (RedisServer server = RedisServer.start();
+             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(server)
+                     .withTimeout(Duration.ofSeconds(2)))) {
+            RedisClient client = RedisClient.create(server.uri());
+            RedisCommands<String, String> redis = client.connect().sync();
+            for (int round = 0; round < 3; round++) {
+                redis.scriptFlush();
+                List<CompletableFuture<Decision>> all = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    all.add(store.tryConsume("flush-" + (i % 7), WIDE, 1).toCompletableFuture());
+                }
+                all.forEach(f -> assertThat(join(f).allowed()).isTrue());
+                assertThat(redis.scriptExists(BucketScript.SHA1)).containsExactly(true);
+            }
+            assertThat(redis.info("commandstats")).contains("cmdstat_eval:");
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
     void manyThreadsOnOneKeyNeverGetMoreThanTheCapacity() throws InterruptedException {
         // a fixed clock: no refill, so exactly the capacity is admitted however decisions are batched
         BucketSpec spec = BucketSpec.of(Limit.of(500, 1, RefillPeriod.HOUR));
