@@ -45,9 +45,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buckets in Redis (standalone, Sentinel or Cluster), decided by one atomic Lua script per call.
+ * Buckets in Redis (standalone, Sentinel or Cluster), decided by an atomic Lua script ({@code tollgate_batch.lua})
+ * that takes many decisions per call.
  *
  * <p>One shared Lettuce connection serves every caller; Lettuce pipelines concurrent commands on it. Calls never block.
+ * On a standalone or Sentinel connection concurrent decisions are coalesced by a {@link Batcher}: at low load each goes
+ * out at once, under load up to {@link RedisConnectionSettings#batchSize()} share one script call; a full queue sheds
+ * with {@link io.tollgate.core.store.StoreOverloadedException}. With {@code batch=false}, and on Cluster, each decision
+ * is its own call.
  * Each returned stage completes normally with the decision, or exceptionally with
  * <ul>
  *   <li>{@link StoreTimeoutException} when Redis sent nothing for the {@code timeout} after the command was written
@@ -61,8 +66,10 @@ import org.slf4j.LoggerFactory;
  * callbacks must not block.
  *
  * <p>The script is invoked by EVALSHA; if Redis lost it (SCRIPT FLUSH, restart, failover) the call is retried once with
- * EVAL, which also reloads it, so callers never see {@code NOSCRIPT}. Each bucket is one hash
- * {@code <prefix>:{<bucketKey>}:<fingerprint>} that expires when it would be full again.
+ * EVAL, which also reloads it, so callers never see {@code NOSCRIPT}. Each bucket is one string
+ * {@code <prefix>:{<bucketKey>}:<fingerprint>} that expires when it would be full again (layout in the script header).
+ * Time a decision waits in the batcher's queue counts towards the overload timeout only, never as a Redis failure; a
+ * failed batch fails each of its decisions with the same failure.
  *
  * <p>Faults (each covered by a test against real redis-server processes):
  * <ul>
