@@ -8,8 +8,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.ThreadExecutorMap;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,46 +38,55 @@ class RedisReplyDeadlineTest {
 
     @Test
     void aBlockedEventLoopIsNotARedisFailure() throws Exception {
-        try (RedisServer redis = RedisServer.start();
-             RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(redis).withTimeout(TIMEOUT)
-                     .withOverloadTimeout(Duration.ofSeconds(10)))) {
-            EventExecutor loop = ioLoop(store);
-            for (int round = 0; round < 3; round++) {
-                List<CompletableFuture<Decision>> calls = new ArrayList<>();
-                for (int i = 0; i < 200; i++) {
-                    calls.add(store.tryConsume("busy-" + i, SPEC, 1).toCompletableFuture());
+        // The loop is learned from the channel itself: a callback on a decision's future may run on this thread
+        // instead (when the reply is already in before the callback is attached).
+        LoopCapture capture = new LoopCapture();
+        ClientResources resources = DefaultClientResources.builder().nettyCustomizer(capture).build();
+        try {
+            try (RedisServer redis = RedisServer.start();
+                 RedisBucketStore store = RedisBucketStore.connect(HarnessSettings.of(redis).withTimeout(TIMEOUT)
+                         .withOverloadTimeout(Duration.ofSeconds(10)), resources, null)) {
+                EventExecutor loop = capture.loop;
+                assertThat(loop).as("the store's one channel was initialised").isNotNull();
+                for (int round = 0; round < 3; round++) {
+                    List<CompletableFuture<Decision>> calls = new ArrayList<>();
+                    for (int i = 0; i < 200; i++) {
+                        calls.add(store.tryConsume("busy-" + i, SPEC, 1).toCompletableFuture());
+                    }
+                    // The writes are queued on the loop before this task, so Redis answers while the loop sleeps: the
+                    // replies wait in the socket for 6 timeouts, and the timer fires for every call meanwhile.
+                    loop.execute(() -> sleep(300));
+                    for (CompletableFuture<Decision> c : calls) {
+                        assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
+                    }
                 }
-                // The writes are queued on the loop before this task, so Redis answers while the loop sleeps: the
-                // replies wait in the socket for 6 timeouts, and the timer fires for every call meanwhile.
-                loop.execute(() -> sleep(300));
+                // Commands written from inside the event loop and then held there: they are written but not flushed (the
+                // flush waits for the loop's next task), so Redis has not seen them while the loop is busy.
+                List<CompletableFuture<Decision>> held = new ArrayList<>();
+                loop.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        held.add(store.tryConsume("held-" + i, SPEC, 1).toCompletableFuture());
+                    }
+                    sleep(300);
+                }).get(10, TimeUnit.SECONDS);
+                for (CompletableFuture<Decision> c : held) {
+                    assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
+                }
+                // The same from inside a completion callback: a slow caller on the I/O thread (as a web filter that does
+                // its work on the thread that completes the stage) delays the replies behind it, not Redis.
+                List<CompletableFuture<Decision>> calls = new ArrayList<>();
+                CompletableFuture<Decision> first = store.tryConsume("slow-callback", SPEC, 1).toCompletableFuture();
+                CompletableFuture<Void> slow = first.thenAccept(d -> sleep(300));
+                for (int i = 0; i < 200; i++) {
+                    calls.add(store.tryConsume("behind-" + i, SPEC, 1).toCompletableFuture());
+                }
+                slow.orTimeout(10, TimeUnit.SECONDS).join();
                 for (CompletableFuture<Decision> c : calls) {
                     assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
                 }
             }
-            // Commands written from inside the event loop and then held there: they are written but not flushed (the
-            // flush waits for the loop's next task), so Redis has not seen them while the loop is busy.
-            List<CompletableFuture<Decision>> held = new ArrayList<>();
-            loop.submit(() -> {
-                for (int i = 0; i < 200; i++) {
-                    held.add(store.tryConsume("held-" + i, SPEC, 1).toCompletableFuture());
-                }
-                sleep(300);
-            }).get(10, TimeUnit.SECONDS);
-            for (CompletableFuture<Decision> c : held) {
-                assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
-            }
-            // The same from inside a completion callback: a slow caller on the I/O thread (as a web filter that does
-            // its work on the thread that completes the stage) delays the replies behind it, not Redis.
-            List<CompletableFuture<Decision>> calls = new ArrayList<>();
-            CompletableFuture<Decision> first = store.tryConsume("slow-callback", SPEC, 1).toCompletableFuture();
-            CompletableFuture<Void> slow = first.thenAccept(d -> sleep(300));
-            for (int i = 0; i < 200; i++) {
-                calls.add(store.tryConsume("behind-" + i, SPEC, 1).toCompletableFuture());
-            }
-            slow.orTimeout(10, TimeUnit.SECONDS).join();
-            for (CompletableFuture<Decision> c : calls) {
-                assertThat(c.orTimeout(10, TimeUnit.SECONDS).join().allowed()).isTrue();
-            }
+        } finally {
+            resources.shutdown().get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -153,13 +162,14 @@ class RedisReplyDeadlineTest {
         }
     }
 
-    /** The event loop that runs this store's Redis channel, learned from a completion callback. */
-    private static EventExecutor ioLoop(RedisBucketStore store) {
-        AtomicReference<EventExecutor> loop = new AtomicReference<>();
-        store.tryConsume("loop", SPEC, 1).thenRun(() -> loop.set(ThreadExecutorMap.currentExecutor()))
-                .toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
-        assertThat(loop.get()).as("completions run on the channel's event loop").isNotNull();
-        return loop.get();
+    /** Remembers the event loop of the channel it initialises (a standalone store has one channel). */
+    private static final class LoopCapture implements NettyCustomizer {
+        volatile EventExecutor loop;
+
+        @Override
+        public void afterChannelInitialized(Channel channel) {
+            loop = channel.eventLoop();
+        }
     }
 
     private static Throwable failure(CompletableFuture<?> f) {
