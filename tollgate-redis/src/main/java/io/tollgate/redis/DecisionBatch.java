@@ -36,6 +36,28 @@ final class DecisionBatch {
      * @param nowArgument the script's ARGV[1]: {@code "0"} for the server's TIME, else test-only micros
      */
     static DecisionBatch of(List<PendingDecision> decisions, String nowArgument, SpecArguments arguments) {
+        return of(decisions, nowArgument, arguments, false);
+    }
+
+    /**
+     * @param keysInArgv for {@link BucketScript#CROSS_SLOT}: no KEYS, the keys go first in ARGV ({@code D, key_1 ..
+     *                   key_D}), so one call may span the slots of one Cluster node
+     */
+    static DecisionBatch of(List<PendingDecision> decisions, String nowArgument, SpecArguments arguments,
+            boolean keysInArgv) {
+        DecisionBatch b = of0(decisions, nowArgument, arguments);
+        if (!keysInArgv) {
+            return b;
+        }
+        int d = b.keys.length;
+        String[] argv = new String[1 + d + b.argv.length];
+        argv[0] = Integer.toString(d);
+        System.arraycopy(b.keys, 0, argv, 1, d);
+        System.arraycopy(b.argv, 0, argv, 1 + d, b.argv.length);
+        return new DecisionBatch(decisions, new String[0], argv);
+    }
+
+    private static DecisionBatch of0(List<PendingDecision> decisions, String nowArgument, SpecArguments arguments) {
         int d = decisions.size();
         String[] keys = new String[d];
         // Specs per batch are few (one per rule in use), so a linear scan beats hashing the limit lists.
@@ -49,7 +71,7 @@ final class DecisionBatch {
             if (s < 0) {
                 s = specs.size();
                 specs.add(p.spec);
-                specArgs += 1 + 3 * p.spec.size();
+                specArgs += 2 + 3 * p.spec.size();
             }
             specIndex[i] = s + 1;
         }

@@ -98,6 +98,8 @@ public final class RedisBucketStore implements BucketStore {
     static final int BATCH_WINDOW = 2;
     /** The queue holds this many full batches per window slot before a decision is shed as overload. */
     static final int QUEUE_BATCHES = 8;
+    /** MOVED/ASK redirects Lettuce follows for one decision sent again after its batch was refused. */
+    static final int ROUTED_MAX_REDIRECTS = 3;
 
     /**
      * Install on your own {@code ClientResources} ({@code DefaultClientResources.builder().nettyCustomizer(...)}) when
@@ -148,8 +150,10 @@ public final class RedisBucketStore implements BucketStore {
     private final HashedWheelTimer timer;
     private final SpecArguments arguments = new SpecArguments(MAX_CACHED_SPECS);
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Null when every decision is its own script call (Cluster, or {@code batch=false}). */
+    /** Null when every decision is its own script call ({@code batch=false}) or on Cluster. */
     private final Batcher batcher;
+    /** Cluster with batching: a lane per node or slot; null otherwise. */
+    private final ClusterLanes lanes;
 
     /**
      * A store on a standalone or Sentinel connection. {@link #close()} closes the connection but not its client.
@@ -166,11 +170,20 @@ public final class RedisBucketStore implements BucketStore {
     /** A store on a Cluster connection; otherwise as {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, MicrosClock)}. */
     public RedisBucketStore(StatefulRedisClusterConnection<String, String> connection, RedisConnectionSettings settings,
             MicrosClock nowOverride) {
-        this(connection, settings, nowOverride, null);
+        this(connection, settings, nowOverride, null, true);
     }
 
     private RedisBucketStore(StatefulConnection<String, String> connection, RedisConnectionSettings settings,
             MicrosClock nowOverride, AutoCloseable ownedResources) {
+        this(connection, settings, nowOverride, ownedResources, true);
+    }
+
+    /**
+     * @param crossSlot on Cluster, whether to batch per node when every master runs Redis 7+ (false forces the lane
+     *                  per slot that Redis 6.2 needs; tests use it)
+     */
+    private RedisBucketStore(StatefulConnection<String, String> connection, RedisConnectionSettings settings,
+            MicrosClock nowOverride, AutoCloseable ownedResources, boolean crossSlot) {
         this.connection = connection;
         this.settings = settings;
         this.keyPrefix = settings.keyPrefix();
@@ -192,13 +205,26 @@ public final class RedisBucketStore implements BucketStore {
         }
         this.deadline = new ReplyDeadline(timer, settings.timeout().toNanos(), settings.overloadTimeout().toNanos(),
                 watched, this::describe);
-        // Cluster stays unbatched for now: a script's keys must share a slot, so batches there need a lane per node
-        // or slot (a Batcher each), which is the next step.
         boolean cluster = connection instanceof StatefulRedisClusterConnection;
+        int maxQueued = QUEUE_BATCHES * settings.batchSize() * BATCH_WINDOW;
         this.batcher = settings.batching() && !cluster
-                ? new Batcher(settings.batchSize(), BATCH_WINDOW, QUEUE_BATCHES * settings.batchSize() * BATCH_WINDOW,
-                        this::send)
+                ? new Batcher(settings.batchSize(), BATCH_WINDOW, maxQueued,
+                        (batch, done) -> send(connection, BucketScript.PER_SLOT, batch, done, null))
                 : null;
+        if (settings.batching() && cluster) {
+            StatefulRedisClusterConnection<String, String> c = (StatefulRedisClusterConnection<String, String>) connection;
+            boolean perNode = crossSlot && RedisVersions.allMastersAtLeast(c, 7);
+            log.info("redis cluster {}: batches per {}", settings.describeNodes(), perNode ? "node (Redis 7+)" : "slot");
+            this.lanes = new ClusterLanes(c, perNode, this::send,
+                    sender -> new Batcher(settings.batchSize(), BATCH_WINDOW, maxQueued, sender));
+        } else {
+            this.lanes = null;
+        }
+    }
+
+    /** The Cluster lanes, null unless batching on Cluster (for tests). */
+    ClusterLanes clusterLanes() {
+        return lanes;
     }
 
     /** Connects with new client resources, which {@link #close()} shuts down. Blocks while connecting (startup only). */
@@ -217,6 +243,13 @@ public final class RedisBucketStore implements BucketStore {
      */
     public static RedisBucketStore connect(RedisConnectionSettings settings, ClientResources resources,
             MicrosClock nowOverride) {
+        return connect(settings, resources, nowOverride, true);
+    }
+
+    /** As {@link #connect(RedisConnectionSettings, ClientResources, MicrosClock)}; {@code crossSlot} false forces
+     * Cluster batches per slot, as on Redis 6.2 (tests). */
+    static RedisBucketStore connect(RedisConnectionSettings settings, ClientResources resources,
+            MicrosClock nowOverride, boolean crossSlot) {
         if (settings.tls() && settings.trustedCertificate() != null
                 && !Files.isReadable(settings.trustedCertificate())) {
             throw new StoreUnavailableException("cannot connect to redis " + settings.describeNodes()
@@ -243,7 +276,11 @@ public final class RedisBucketStore implements BucketStore {
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                                 .enablePeriodicRefresh(Duration.ofSeconds(30))
                                 .enableAllAdaptiveRefreshTriggers()
+                                // a MOVED refreshes the table within a second (default 30 s), so batches stop
+                                // going to a slot's old node soon after a migration or failover
+                                .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
                                 .build())
+                        .maxRedirects(ROUTED_MAX_REDIRECTS)
                         .autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                         .socketOptions(socket)
@@ -252,7 +289,7 @@ public final class RedisBucketStore implements BucketStore {
                         .build());
                 StatefulRedisClusterConnection<String, String> c = cc.connect(StringCodec.UTF8);
                 return new RedisBucketStore(c, settings, nowOverride,
-                        owned(cc::shutdown, ownResources ? res : null));
+                        owned(cc::shutdown, ownResources ? res : null), crossSlot);
             }
             RedisClient rc = RedisClient.create(res);
             client[0] = rc::shutdown;
@@ -317,43 +354,62 @@ public final class RedisBucketStore implements BucketStore {
         p.call = deadline.start(out, "decide");
         if (batcher != null) {
             batcher.submit(p);
+        } else if (lanes != null) {
+            lanes.submit(p);
         } else {
-            send(List.of(p), () -> { });
+            send(connection, BucketScript.PER_SLOT, List.of(p), () -> { }, null);
         }
         return out;
     }
 
     /**
-     * Sends one batch as a single script call and completes its decisions; {@code done} runs once the reply or the
-     * failure is in, before the decisions complete, so the batcher's next batch leaves first. On {@code NOSCRIPT} the
-     * batch is retried once with EVAL (which reloads the script on that node).
+     * Sends one batch as a single script call on {@code via} and completes its decisions; {@code done} runs once the
+     * reply or the failure is in, before the decisions complete, so the batcher's next batch leaves first. On
+     * {@code NOSCRIPT} the batch is retried once with EVAL (which reloads the script on that node). When Redis refused
+     * the call as not the node of its keys and {@code refused} is given, the decisions go to it, uncompleted.
      */
-    private void send(List<PendingDecision> decisions, Runnable done) {
+    private void send(StatefulConnection<String, String> via, BucketScript script, List<PendingDecision> decisions,
+            Runnable done, java.util.function.Consumer<List<PendingDecision>> refused) {
         String now = nowOverride != null ? Long.toString(nowOverride.nowMicros()) : "0";
-        DecisionBatch batch = DecisionBatch.of(decisions, now, arguments);
-        StampedCommand<List<Object>> evalsha = script(CommandType.EVALSHA, BucketScript.SHA1, batch.keys, batch.argv);
+        DecisionBatch batch = DecisionBatch.of(decisions, now, arguments, script.keysInArgv);
+        StampedCommand<List<Object>> evalsha = script(CommandType.EVALSHA, script.sha1, batch.keys, batch.argv);
         carry(decisions, evalsha);
-        dispatch(evalsha).whenComplete((result, error) -> {
+        dispatch(via, evalsha).whenComplete((result, error) -> {
             if (error == null) {
                 done.run();
                 batch.complete(result);
             } else if (isNoScript(error)) {
                 // Redis lost the script (flush, restart, failover): EVAL runs and caches it on the key's node.
-                StampedCommand<List<Object>> eval = script(CommandType.EVAL, BucketScript.TEXT, batch.keys, batch.argv);
+                StampedCommand<List<Object>> eval = script(CommandType.EVAL, script.text, batch.keys, batch.argv);
                 carry(decisions, eval);
-                dispatch(eval).whenComplete((r2, e2) -> {
+                dispatch(via, eval).whenComplete((r2, e2) -> {
                     done.run();
                     if (e2 == null) {
                         batch.complete(r2);
+                    } else if (refused != null && isRefused(e2)) {
+                        refused.accept(decisions);
                     } else {
                         batch.fail(failure(e2));
                     }
                 });
+            } else if (refused != null && isRefused(error)) {
+                done.run();
+                refused.accept(decisions);
             } else {
                 done.run();
                 batch.fail(failure(error));
             }
         });
+    }
+
+    /**
+     * Whether Redis refused the call because (some of) its keys are not on that node, so nothing ran: MOVED, ASK and
+     * TRYAGAIN before the script, or a script's access to a non-local key, which aborts it before its first write.
+     */
+    static boolean isRefused(Throwable error) {
+        String m = unwrap(error).getMessage();
+        return m != null && (m.startsWith("MOVED ") || m.startsWith("ASK ") || m.startsWith("TRYAGAIN")
+                || m.contains("non local key"));
     }
 
     /** Points each decision's deadline at the command that now carries it. */
@@ -371,9 +427,9 @@ public final class RedisBucketStore implements BucketStore {
     }
 
     /** Hands the command to Lettuce; a dispatch that throws completes the command instead. */
-    private <T> StampedCommand<T> dispatch(StampedCommand<T> command) {
+    private <T> StampedCommand<T> dispatch(StatefulConnection<String, String> via, StampedCommand<T> command) {
         try {
-            connection.dispatch(command);
+            via.dispatch(command);
         } catch (RuntimeException e) {
             command.completeExceptionally(e);
         }
@@ -391,7 +447,7 @@ public final class RedisBucketStore implements BucketStore {
         StampedCommand<String> ping = new StampedCommand<>(new Command<>(CommandType.PING,
                 new StatusOutput<>(StringCodec.UTF8)));
         call.command = ping;
-        dispatch(ping).whenComplete((pong, error) -> {
+        dispatch(connection, ping).whenComplete((pong, error) -> {
             if (error == null) {
                 out.complete(null);
             } else {
@@ -446,6 +502,9 @@ public final class RedisBucketStore implements BucketStore {
         }
         if (batcher != null) {
             batcher.close();
+        }
+        if (lanes != null) {
+            lanes.close();
         }
         timer.stop();
         try {

@@ -4,62 +4,60 @@
 -- KEYS[d]   bucket key of decision d = 1..D (a key may repeat: a later decision sees the earlier one's result)
 -- ARGV[1]   now in micros; 0 = use the server's TIME, read once per call (a non-zero value is for tests only)
 -- ARGV[2]   S, the number of distinct specs in this call
---           then S spec entries, each: n (number of limits), then capacityUnits, unitsPerMicro, unitsPerToken
---           for limit i = 1..n
+--           then S spec entries, each: the spec's previous-layout key suffix (its 8-hex-digit fingerprint), n (number
+--           of limits), then capacityUnits, unitsPerMicro, unitsPerToken for limit i = 1..n
 --           then per decision d = 1..D: spec index (1..S), cost in whole tokens (>= 1)
 -- Returns   a flat integer array: now, then per decision d: allowed (1/0), ahead, level_1 .. level_n.
 --           levels are after refill, and after consumption when allowed; ahead is how far (micros) the stored time
 --           is ahead of now when the server clock went backwards (then no time passed and the decision is taken at
 --           now + ahead); normally 0.
 --
--- Value     a string "t:l_1:...:l_n" with t (micros of the levels) and the levels (internal units) in base 36
---           (digits 0-9a-z), e.g. "ojtkd1e3bk:2ffo0"; expires (SET ... PX) when every limit would be full again.
---           A missing key is a full bucket. Every value stays an exact integer below 2^53 (Limit guarantees it),
---           so Lua doubles are exact here and tonumber(s, 36) parses them exactly.
--- Migration a hash from the single-decision script (fields t, 1..n; GET fails with WRONGTYPE) is read as its fields;
---           the first allowed decision replaces it with the string form, a denial leaves it as it is.
+-- Key       <prefix>:{<bucketKey>}:2<fp>, layout tag "2" then 5 base64url characters of the spec fingerprint: the
+--           tag keeps this layout's keys apart from the previous layout's <prefix>:{<bucketKey>}:<8 hex digits>.
+-- Value     fixed-width binary, big-endian (struct.pack '>I7I<w_1>..I<w_n>'): t (micros of the levels) in 7 bytes,
+--           then level i (internal units) in w_i bytes, the fewest that hold capacityUnits_i, e.g. 10 bytes for
+--           20 @ 5/s; expires (SET ... PX) when every limit would be full again. A missing key is a full bucket, and
+--           so is a value of the wrong length. Every value stays an exact integer below 2^53 (Limit guarantees it),
+--           so Lua doubles and 7 bytes hold them exactly.
+-- Upgrading when the key is missing, the previous layout's hash (same hash tag, so same slot; fields t, 1..n, as
+--           tollgate.lua writes it) is read as the starting state, so a bucket carries over a rolling deploy. That
+--           key is derived here (not declared in KEYS) and never written: instances still on the previous script keep
+--           deciding on it without errors. Trade-off: while old and new instances both run, they enforce separately
+--           (up to a limit each, after the one carry-over), until the old ones are gone and their hashes expire.
+--
+-- Variant   on Redis 7+ Cluster the store loads this text behind "#!lua flags=allow-cross-slot-keys" and a prologue
+--           that takes the keys from ARGV (ARGV[1] = D, ARGV[2..D+1] the keys, then the arguments above), so one call
+--           can carry keys of several slots of one node: declared KEYS of different slots are refused with CROSSSLOT
+--           even with that flag. A key that is not on the node fails the whole call before its first write.
 --
 -- Order     every read and check of the whole call runs before its first write, so an error cannot leave a
 --           half-written bucket; per decision all limits are consumed or none; a denial writes nothing; each
 --           written key is written once, with its final state and TTL.
-local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
+-- State of one key: t (nil = missing, full) and levels (nil entries = full).
+local function readHash(key, spec)
+  local fields = {'t'}
+  for i = 1, spec.n do fields[i + 1] = i end
+  local h = redis.pcall('HMGET', key, unpack(fields))
+  if type(h) == 'table' and h.err then return {levels = {}} end -- not a hash: not ours, start full
+  local levels = {}
+  for i = 1, spec.n do levels[i] = tonumber(h[i + 1]) end
+  return {t = tonumber(h[1]), levels = levels}
+end
 
-local function b36(n)
-  if n == 0 then return '0' end
-  local s = {}
-  while n > 0 do
-    local d = n % 36
-    s[#s + 1] = string.sub(DIGITS, d + 1, d + 1)
-    n = (n - d) / 36
+local function read(key, spec)
+  local v = redis.call('GET', key)
+  if not v then
+    return readHash(string.match(key, '^(.*:)[^:]*$') .. spec.old, spec)
   end
-  return string.reverse(table.concat(s))
+  if #v ~= spec.size then return {levels = {}} end
+  local r = {struct.unpack(spec.fmt, v)}
+  local levels = {}
+  for i = 1, spec.n do levels[i] = r[i + 1] end
+  return {t = r[1], levels = levels}
 end
 
 local function encode(st)
-  local parts = {b36(st.t)}
-  for i = 1, st.spec.n do parts[i + 1] = b36(st.levels[i]) end
-  return table.concat(parts, ':')
-end
-
--- State of one key: t (nil = missing, full) and levels (nil entries = full).
-local function read(key, spec)
-  local v = redis.pcall('GET', key)
-  if type(v) == 'table' and v.err then
-    if string.find(v.err, 'WRONGTYPE', 1, true) == nil then return redis.error_reply(v.err) end
-    local fields = {'t'}
-    for i = 1, spec.n do fields[i + 1] = i end
-    local h = redis.call('HMGET', key, unpack(fields))
-    local levels = {}
-    for i = 1, spec.n do levels[i] = tonumber(h[i + 1]) end
-    return {t = tonumber(h[1]), levels = levels}
-  end
-  if not v then return {levels = {}} end
-  local t, levels, i = nil, {}, 0
-  for part in string.gmatch(v, '[^:]+') do
-    if i == 0 then t = tonumber(part, 36) else levels[i] = tonumber(part, 36) end
-    i = i + 1
-  end
-  return {t = t, levels = levels}
+  return struct.pack(st.spec.fmt, st.t, unpack(st.levels, 1, st.spec.n))
 end
 
 local now = tonumber(ARGV[1])
@@ -71,15 +69,19 @@ end
 local specs = {}
 local p = 3
 for s = 1, tonumber(ARGV[2]) do
-  local n = tonumber(ARGV[p])
-  local spec = {n = n, cap = {}, inc = {}, upt = {}}
+  local n = tonumber(ARGV[p + 1])
+  local spec = {old = ARGV[p], n = n, cap = {}, inc = {}, upt = {}, fmt = '>I7', size = 7}
   for i = 1, n do
-    spec.cap[i] = tonumber(ARGV[p + 3 * i - 2])
-    spec.inc[i] = tonumber(ARGV[p + 3 * i - 1])
-    spec.upt[i] = tonumber(ARGV[p + 3 * i])
+    spec.cap[i] = tonumber(ARGV[p + 1 + 3 * i - 2])
+    spec.inc[i] = tonumber(ARGV[p + 1 + 3 * i - 1])
+    spec.upt[i] = tonumber(ARGV[p + 1 + 3 * i])
+    local w = 1
+    while spec.cap[i] >= 256 ^ w do w = w + 1 end
+    spec.fmt = spec.fmt .. 'I' .. w
+    spec.size = spec.size + w
   end
   specs[s] = spec
-  p = p + 1 + 3 * n
+  p = p + 2 + 3 * n
 end
 
 local states = {} -- key -> state read or written in this call
@@ -93,7 +95,6 @@ for d = 1, #KEYS do
   local st = states[key]
   if st == nil then
     st = read(key, spec)
-    if st.err then return st end
     states[key] = st
   end
   local t = st.t

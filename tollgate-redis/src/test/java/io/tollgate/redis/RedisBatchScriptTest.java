@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
@@ -43,12 +44,14 @@ class RedisBatchScriptTest {
 
     static RedisClient client;
     static RedisCommands<String, String> redis;
+    static RedisCommands<byte[], byte[]> raw;
     final SpecArguments arguments = new SpecArguments(100);
 
     @BeforeAll
     static void connect() {
         client = RedisClient.create(REDIS.server().uri());
         redis = client.connect().sync();
+        raw = client.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE).sync();
     }
 
     @AfterAll
@@ -76,6 +79,30 @@ class RedisBatchScriptTest {
             out.add(p.out.join());
         }
         return out;
+    }
+
+    /** The stored value as {@code [t, level_1, ...]}: big-endian, 7 bytes of t, then per level the fewest bytes
+     * that hold its capacity (see the script header). */
+    static long[] value(String key, BucketSpec spec) {
+        byte[] v = raw.get(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long[] out = new long[1 + spec.size()];
+        int at = 0;
+        for (int f = 0; f < out.length; f++) {
+            int w = f == 0 ? 7 : width(spec.capacityUnits(f - 1));
+            for (int b = 0; b < w; b++) {
+                out[f] = (out[f] << 8) | (v[at++] & 0xFF);
+            }
+        }
+        assertThat(at).as("value length").isEqualTo(v.length);
+        return out;
+    }
+
+    static int width(long cap) {
+        int w = 1;
+        while (w < 7 && cap >= 1L << (8 * w)) {
+            w++;
+        }
+        return w;
     }
 
     static long commandCalls(String cmd) {
@@ -141,7 +168,7 @@ class RedisBatchScriptTest {
         assertThat(out.get(19).remaining()).isZero();
         assertThat(out.get(20).allowed()).isFalse();
         assertThat(commandCalls("set") - sets).isOne();
-        assertThat(redis.get(key)).isEqualTo(Long.toString(T0, 36) + ":0");
+        assertThat(value(key, DEFAULT_RULE)).containsExactly(T0, 0);
         // empty bucket of 20 @ 5/s: full again after 4 s
         assertThat(redis.pttl(key)).isBetween(3_000L, 4_001L);
     }
@@ -171,53 +198,76 @@ class RedisBatchScriptTest {
         assertThat(commandCalls("set")).isEqualTo(sets);
     }
 
-    @Test
-    void aHashFromTheSingleDecisionScriptIsReadAsItsFields() {
-        String key = RedisKeys.key("t", "old", DEFAULT_RULE);
-        long upt = DEFAULT_RULE.unitsPerToken(0);
-        // as tollgate.lua left it: 1 token left at T0
-        redis.hset(key, java.util.Map.of("t", Long.toString(T0), "1", Long.toString(upt)));
-        redis.pexpire(key, 60_000);
-        // a denial (cost 2 > 1 token) leaves the hash alone
-        Decision denied = run(List.of(decision(key, DEFAULT_RULE, 2)), T0).get(0);
-        assertThat(denied.allowed()).isFalse();
-        assertThat(denied.level(0)).isEqualTo(upt);
-        assertThat(redis.type(key)).isEqualTo("hash");
-        // 200 ms later: 1 + 1 tokens, both taken; the hash becomes the string form
-        List<Decision> out = run(List.of(decision(key, DEFAULT_RULE, 1), decision(key, DEFAULT_RULE, 1),
-                decision(key, DEFAULT_RULE, 1)), T0 + 200_000);
-        assertThat(out.get(0).allowed()).isTrue();
-        assertThat(out.get(1).allowed()).isTrue();
-        assertThat(out.get(2).allowed()).isFalse();
-        assertThat(redis.type(key)).isEqualTo("string");
-        assertThat(redis.get(key)).isEqualTo(Long.toString(T0 + 200_000, 36) + ":0");
-        assertThat(redis.pttl(key)).isPositive();
+    /** Runs the previous layout's single-decision script, as an instance not yet upgraded does. */
+    static List<Object> oldScript(String legacyKey, BucketSpec spec, long cost, long now) {
+        String[] argv = new String[2 + 3 * spec.size()];
+        argv[0] = Long.toString(now);
+        argv[1] = Long.toString(cost);
+        for (int i = 0; i < spec.size(); i++) {
+            argv[2 + 3 * i] = Long.toString(spec.capacityUnits(i));
+            argv[3 + 3 * i] = Long.toString(spec.unitsPerMicro(i));
+            argv[4 + 3 * i] = Long.toString(spec.unitsPerToken(i));
+        }
+        return redis.eval(OLD_SCRIPT, ScriptOutputType.MULTI, new String[] {legacyKey}, argv);
+    }
+
+    static final String OLD_SCRIPT;
+
+    static {
+        try (java.io.InputStream in = RedisBatchScriptTest.class.getResourceAsStream("/io/tollgate/redis/tollgate.lua")) {
+            OLD_SCRIPT = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
-    void aBucketTakesNoMoreMemoryThanTheHash() {
-        // a default-rule bucket of an IPv4 client, key as the limiter builds it: tollgate:{default:ip:...}:<fp>
-        String key = RedisKeys.key(RedisConnectionSettings.DEFAULT_KEY_PREFIX, "default:ip:203.0.113.77",
-                DEFAULT_RULE);
-        run(List.of(decision(key, DEFAULT_RULE, 1)), 0);
-        long string = redis.memoryUsage(key);
-        String hashKey = key + "h"; // same allocation class for the key name (43 or 44 characters)
-        redis.hset(hashKey, java.util.Map.of("t", "1764590000000000", "1", "3800000"));
-        redis.pexpire(hashKey, 60_000);
-        long hash = redis.memoryUsage(hashKey);
-        System.out.printf("MEMORY USAGE of %s (%d chars): string %d B (%s), hash %d B%n", key, key.length(), string,
-                redis.get(key), hash);
-        // jemalloc classes 16/32/48/64: 24 B dict entry + 48 B key name (43 chars) + 48 B value (16 chars of
-        // "t:level" in base 36, 13-28 fit one class): 120 B, as the hash. The 80 B target is out of reach with this
-        // key name whatever the value (an 8-byte integer value alone still gives 88 B); see the report.
-        assertThat(string).isLessThanOrEqualTo(120).isLessThanOrEqualTo(hash);
-        // with two limits the string stays in the same class while the hash grows
-        BucketSpec two = BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND), Limit.of(1000, 1000, RefillPeriod.HOUR));
-        String key2 = RedisKeys.key(RedisConnectionSettings.DEFAULT_KEY_PREFIX, "default:ip:203.0.113.77", two);
-        run(List.of(decision(key2, two, 1)), 0);
-        redis.hset(hashKey, "2", "3599999999");
-        System.out.printf("two limits: string %d B (%s), hash %d B%n", redis.memoryUsage(key2), redis.get(key2),
-                redis.memoryUsage(hashKey));
-        assertThat(redis.memoryUsage(key2)).isLessThanOrEqualTo(120);
+    void aBucketOfThePreviousLayoutCarriesOverAndOldInstancesKeepWorkingOnIt() {
+        String legacy = RedisKeys.legacyKey("t", "old", DEFAULT_RULE);
+        String key = RedisKeys.key("t", "old", DEFAULT_RULE);
+        assertThat(SlotHash.getSlot(legacy)).isEqualTo(SlotHash.getSlot(key));
+        long upt = DEFAULT_RULE.unitsPerToken(0);
+        // an old instance drains the bucket to 1 token at T0 (tollgate.lua: 20 allowed, then it holds a hash)
+        for (int i = 0; i < 19; i++) {
+            assertThat(oldScript(legacy, DEFAULT_RULE, 1, T0).get(0)).isEqualTo(1L);
+        }
+        assertThat(redis.type(legacy)).isEqualTo("hash");
+        // a new instance starts from it: cost 2 > 1 token is denied, and nothing is written
+        Decision denied = run(List.of(decision(key, DEFAULT_RULE, 2)), T0).get(0);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.level(0)).isEqualTo(upt);
+        assertThat(redis.exists(key)).isZero();
+        // 200 ms later: 1 + 1 tokens, both taken, into the new key; the old hash is left as it was
+        List<Decision> out = run(List.of(decision(key, DEFAULT_RULE, 1), decision(key, DEFAULT_RULE, 1),
+                decision(key, DEFAULT_RULE, 1)), T0 + 200_000);
+        assertThat(out).extracting(Decision::allowed).containsExactly(true, true, false);
+        assertThat(value(key, DEFAULT_RULE)).containsExactly(T0 + 200_000, 0);
+        assertThat(redis.pttl(key)).isPositive();
+        assertThat(redis.type(legacy)).isEqualTo("hash");
+        assertThat(redis.hget(legacy, "1")).isEqualTo(Long.toString(upt));
+        // the old script keeps deciding on its own key without WRONGTYPE: its 1 token + 200 ms of refill
+        List<Object> old = oldScript(legacy, DEFAULT_RULE, 2, T0 + 200_000);
+        assertThat(old.get(0)).isEqualTo(1L);
+        assertThat(oldScript(legacy, DEFAULT_RULE, 1, T0 + 200_000).get(0)).isEqualTo(0L);
+        // and the new key is not disturbed by it
+        assertThat(value(key, DEFAULT_RULE)).containsExactly(T0 + 200_000, 0);
+    }
+
+    @Test
+    void aDefaultRuleBucketOfAnIpv4ClientTakes104Bytes() {
+        // a default-rule bucket of an IPv4 client, key as the limiter builds it: tollgate:{default:ip:...}:2<fp>
+        for (String ip : new String[] {"203.0.113.77", "255.255.255.255", "1.2.3.4"}) {
+            String key = RedisKeys.key(RedisConnectionSettings.DEFAULT_KEY_PREFIX, "default:ip:" + ip, DEFAULT_RULE);
+            run(List.of(decision(key, DEFAULT_RULE, 1)), 0);
+            long usage = redis.memoryUsage(key);
+            int bytes = raw.get(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)).length;
+            System.out.printf("MEMORY USAGE of %s (%d chars): %d B, value %d bytes%n", key, key.length(), usage,
+                    bytes);
+            // 24 B dict entry + 48 B key sds (29-44 characters) + 32 B embstr value (robj and sds with <= 12
+            // bytes): 104 B, down from 120 B with the base-36 text value. Below needs a key of <= 28 characters.
+            assertThat(key.length()).isLessThanOrEqualTo(44);
+            assertThat(bytes).isEqualTo(10);
+            assertThat(usage).isLessThanOrEqualTo(104);
+        }
     }
 }
