@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * has completed otherwise (each by its own deadline): a silent Redis then cannot hold the window shut, and the next
  * decisions still go out and meet their own deadlines. Queued decisions already completed (shed by their deadline)
  * are skipped. Lock-free: callers and event loops never block here.
+ *
+ * <p>Order: the decisions of one batch run in the order they were queued, but two batches in flight at once may reach
+ * Redis in either order (a batch one thread has just formed can be overtaken by a decision another thread sends at
+ * once, and a write issued on the connection's event loop goes ahead of writes other threads queued to it). Each
+ * decision is still applied exactly once and atomically, so concurrent decisions are decided in some serial order,
+ * not necessarily the order they were submitted in.
  */
 final class Batcher {
 

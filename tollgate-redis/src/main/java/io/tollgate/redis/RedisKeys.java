@@ -11,8 +11,9 @@ import java.util.Base64;
  * bits in 5 base64url characters. The braces make the bucket key the Cluster hash tag, so one decision always touches
  * one slot. The previous layout (a hash, {@code tollgate.lua}) lived at {@code <prefix>:{<bucketKey>}:<8 hex
  * fingerprint>}: a different suffix length, so the two layouts never share a key (see the script header, Upgrading).
+ * Public for tools that look at the stored buckets (the benchmark's memory probe); the store is the only writer.
  */
-final class RedisKeys {
+public final class RedisKeys {
 
     /** Longest bucket key used verbatim; longer ones are hashed. */
     static final int MAX_VERBATIM = 128;
@@ -25,7 +26,8 @@ final class RedisKeys {
     private RedisKeys() {
     }
 
-    static String key(String prefix, String bucketKey, BucketSpec spec) {
+    /** The key the store keeps {@code bucketKey}'s bucket of {@code spec} under, with key prefix {@code prefix}. */
+    public static String key(String prefix, String bucketKey, BucketSpec spec) {
         return prefix + ":{" + safe(bucketKey) + "}:" + suffix(spec);
     }
 

@@ -17,9 +17,11 @@ import io.tollgate.testsupport.redis.RedisExtension;
 import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -83,23 +85,55 @@ class RedisClusterBatchingTest {
         return out;
     }
 
+    /**
+     * Each key's decisions, exactly: the same outcomes (allowed and levels) as the in-memory math gives the same
+     * decisions, as a multiset per key. Not per position: up to 1000 decisions are in flight at once, and the store
+     * applies concurrent decisions of one lane in the order their batches reach Redis, which need not be the order
+     * they were submitted in (see {@link Batcher}). The clock is fixed and every cost is 1, so every serial order
+     * yields the same outcomes per key, and a decision applied twice, lost, or decided on a wrong state changes them.
+     */
     static void assertExact(List<Decision> decisions) {
-        InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 10_000);
+        assertThat(outcomesByKey(decisions)).isEqualTo(outcomesByKey(expected(decisions.size())));
         Map<String, Integer> allowed = new HashMap<>();
         for (int i = 0; i < decisions.size(); i++) {
-            BucketSpec spec = (i / 200) % 2 == 0 ? A : B;
-            String key = "k-" + (i % 200);
-            Decision expected = memory.decide(key, spec, 1, T0);
-            Decision actual = decisions.get(i);
-            assertThat(actual.allowed()).as("decision %d", i).isEqualTo(expected.allowed());
-            for (int l = 0; l < spec.size(); l++) {
-                assertThat(actual.level(l)).as("decision %d level %d", i, l).isEqualTo(expected.level(l));
-            }
-            if (actual.allowed()) {
-                allowed.merge(key + spec.fingerprint(), 1, Integer::sum);
+            if (decisions.get(i).allowed()) {
+                allowed.merge(key(i), 1, Integer::sum);
             }
         }
         allowed.forEach((k, n) -> assertThat(n).as(k).isLessThanOrEqualTo(10));
+    }
+
+    /** The in-memory math's decisions for the workload, one after the other in submission order. */
+    static List<Decision> expected(int n) {
+        InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 10_000);
+        List<Decision> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(memory.decide("k-" + (i % 200), spec(i), 1, T0));
+        }
+        return out;
+    }
+
+    static BucketSpec spec(int i) {
+        return (i / 200) % 2 == 0 ? A : B;
+    }
+
+    static String key(int i) {
+        return "k-" + (i % 200) + "/" + spec(i).fingerprint();
+    }
+
+    /** Per key of the workload, the sorted outcomes ({@code allowed levels...}) of its decisions. */
+    static Map<String, List<String>> outcomesByKey(List<Decision> decisions) {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (int i = 0; i < decisions.size(); i++) {
+            Decision d = decisions.get(i);
+            StringBuilder o = new StringBuilder(d.allowed() ? "allowed" : "denied");
+            for (int l = 0; l < spec(i).size(); l++) {
+                o.append(' ').append(d.level(l));
+            }
+            out.computeIfAbsent(key(i), k -> new ArrayList<>()).add(o.toString());
+        }
+        out.values().forEach(Collections::sort);
+        return out;
     }
 
     @Test
@@ -134,10 +168,7 @@ class RedisClusterBatchingTest {
             assertThat(calls).isLessThan(slotDecisions.size());
             assertExact(slotDecisions);
             List<Decision> nodeDecisions = workload(perNode);
-            for (int i = 0; i < slotDecisions.size(); i++) {
-                assertThat(slotDecisions.get(i).allowed()).isEqualTo(nodeDecisions.get(i).allowed());
-                assertThat(slotDecisions.get(i).remaining()).isEqualTo(nodeDecisions.get(i).remaining());
-            }
+            assertThat(outcomesByKey(nodeDecisions)).isEqualTo(outcomesByKey(slotDecisions));
         }
     }
 
