@@ -20,6 +20,7 @@ import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.RedisConnectionSettings;
+import io.tollgate.redis.RedisKeys;
 import io.tollgate.redis.RedisSettingsException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -242,6 +243,7 @@ final class RedisBench implements AutoCloseable {
 
     // ---- Ceiling: raw EVALSHA ----------------------------------------------------------------------------------
 
+    /** Keys of the ceiling's {@code tollgate.lua} (the previous layout: a hash at {@code <prefix>:{<key>}:<8 hex>}). */
     String[][] rawKeys(String[] keys, BucketSpec spec) {
         String[][] k = new String[keys.length][];
         for (int i = 0; i < keys.length; i++) {
@@ -320,16 +322,17 @@ final class RedisBench implements AutoCloseable {
         flush();
         String[] keys = keys("mem:", n);
         AsyncBucketProxy[] proxies = bucket4j.proxies(keys, Bucket4jOnRedis.RULE);
-        String[][] tk = rawKeys(keys, RULE);
         double[] sum = new double[3];
         int[] count = new int[3];
         for (int i = 0; i < n; i++) {
             tollgate.tryConsume(keys[i], RULE, 20).toCompletableFuture().get(5, TimeUnit.SECONDS);
-            add(sum, count, 0, raw.sync().memoryUsage(tk[i][0]));
+            // the keys the stores write (RedisKeys: <prefix>:{<key>}:2<fp>), not the ceiling's previous layout
+            add(sum, count, 0, raw.sync().memoryUsage(RedisKeys.key(RedisConnectionSettings.DEFAULT_KEY_PREFIX, keys[i],
+                    RULE)));
             proxies[i].tryConsume(20).get(5, TimeUnit.SECONDS);
             add(sum, count, 1, raw.sync().memoryUsage("b4j:" + keys[i]));
             prefixed.tryConsume(keys[i], RULE, 20).toCompletableFuture().get(5, TimeUnit.SECONDS);
-            add(sum, count, 2, raw.sync().memoryUsage(prefix + ":{" + keys[i] + "}:" + RULE.fingerprint()));
+            add(sum, count, 2, raw.sync().memoryUsage(RedisKeys.key(prefix, keys[i], RULE)));
         }
         return new double[] {sum[0] / count[0], sum[1] / count[1], sum[2] / count[2]};
     }

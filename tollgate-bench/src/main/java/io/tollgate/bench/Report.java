@@ -53,13 +53,12 @@ final class Report {
               Lettuce) keyed by the same bucket key `default:ip:203.0.113.7` in database 2, both emptied first; the
               one key `SCAN` then finds in each is the bucket, and the figure is its `MEMORY USAGE`.
             - Memory, mean of 100: `MEMORY USAGE` of 100 buckets of the rule, each measured right after a request of
-              cost 20 drained it, averaged. Tollgate keys look like `tollgate:{mem:17}:<fingerprint>`, Bucket4j keys
-              like `b4j:mem:17`. Redis counts the key's own allocation too, so a second Tollgate figure uses the key
-              prefix `tg` instead of the default `tollgate`. On Redis 7.0 a Tollgate bucket (a 2-field hash, TTL set)
-              measures 80 B with a 1-character key name, 88 B up to ~14 characters and 104 B from 16 to 30
-              characters: the value is already at the smallest allocation, the rest is Redis's per-key overhead and
-              the key name. Tollgate key names are the bucket key plus 21 characters (`tollgate:{` ... `}:` + 8-digit
-              fingerprint).
+              cost 20 drained it, averaged. Tollgate keys look like `tollgate:{mem:17}:2<fp>` (layout tag `2` and 5
+              characters of the spec fingerprint), Bucket4j keys like `b4j:mem:17`. Redis counts the key's own
+              allocation too, so a second Tollgate figure uses the key prefix `tg` instead of the default `tollgate`.
+              A Tollgate bucket (a fixed-width binary string, TTL set) measures 24 B of dict entry, the key name's
+              allocation and a 32 B value object on Redis 7+; Redis 6.2 reports that value object as 28 B. Tollgate
+              key names are the bucket key plus 18 characters (`tollgate:{` ... `}:2` + 5 characters).
             - In-process: JMH, 1 fork, throughput; both keyed over the same 1,024 keys (Tollgate's `InMemoryBucketStore.decide`
               vs a `ConcurrentHashMap<String, Bucket>` of Bucket4j local buckets with `computeIfAbsent`), refill so large
               that requests are allowed.
