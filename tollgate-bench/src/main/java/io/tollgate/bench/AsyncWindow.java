@@ -23,18 +23,17 @@ public final class AsyncWindow {
         boolean allowed(T value);
     }
 
-    /** Completed calls, allowed ones, errors, and the wall time they took. */
-    public record Result(long completed, long allowed, long errors, long nanos, long clientCpuNanos,
-                         long serverCpuNanos) {
+    /** Completed calls, allowed ones, errors, the wall time they took and the CPU used meanwhile. */
+    public record Result(long completed, long allowed, long errors, long nanos, CpuSample cpu) {
 
         /** CPU time of this JVM (all threads) per completed call, in microseconds: robust to a busy machine. */
         public double clientCpuMicrosPerCall() {
-            return completed == 0 ? Double.NaN : clientCpuNanos / 1e3 / completed;
+            return cpu.clientMicrosPer(completed);
         }
 
-        /** CPU time of redis-server per completed call, in microseconds; NaN when unknown. */
+        /** CPU time of redis-server per completed call (each call is one decision), in µs; NaN when unknown. */
         public double serverCpuMicrosPerCall() {
-            return completed == 0 || serverCpuNanos < 0 ? Double.NaN : serverCpuNanos / 1e3 / completed;
+            return cpu.serverMicrosPer(completed);
         }
 
         public double perSecond() {
@@ -43,6 +42,12 @@ public final class AsyncWindow {
 
         public double allowedFraction() {
             return completed == 0 ? 0 : (double) allowed / completed;
+        }
+
+        /** Two runs of the same phase as one: counts, times and CPU added up. */
+        public Result plus(Result other) {
+            return new Result(completed + other.completed, allowed + other.allowed, errors + other.errors,
+                    nanos + other.nanos, cpu.plus(other.cpu));
         }
     }
 
@@ -73,8 +78,7 @@ public final class AsyncWindow {
             done.increment();
             permits.release();
         };
-        long cpu0 = processCpuNanos();
-        long srv0 = serverCpu == null ? -1 : serverCpu.getAsLong();
+        CpuSample cpu0 = CpuSample.now();
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(durationMillis);
         long i = 0;
@@ -111,19 +115,6 @@ public final class AsyncWindow {
             throw new IllegalStateException("calls still in flight 30 s after the run");
         }
         long nanos = System.nanoTime() - start;
-        long cpu = processCpuNanos() - cpu0;
-        long srv = serverCpu == null || srv0 < 0 ? -1 : serverCpu.getAsLong() - srv0;
-        return new Result(done.sum(), allowed.sum(), errors.sum(), nanos, cpu, srv);
-    }
-
-    /** Where redis-server's CPU time (ns) is read from, or null; set once by the bench. */
-    static volatile java.util.function.LongSupplier serverCpu;
-
-    static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            return sun.getProcessCpuTime();
-        }
-        return -1;
+        return new Result(done.sum(), allowed.sum(), errors.sum(), nanos, CpuSample.now().since(cpu0));
     }
 }

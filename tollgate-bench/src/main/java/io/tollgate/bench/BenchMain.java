@@ -37,13 +37,17 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    /** Phase durations: --quick is about a minute end to end, the default about five. */
+    /**
+     * Phase durations: --quick is about a minute and a half end to end, the default about six. {@code rounds} is how
+     * often each side-by-side case is measured (every other round in reverse client order); {@code idleCalls} and
+     * {@code idleMillis} bound each idle-latency run.
+     */
     record Plan(boolean quick, long redisMillis, long warmMillis, long maxCalls, long rbRequests, long httpMillis,
-                int jmhWarmups, int jmhIterations, long jmhIterMillis) {
+                int jmhWarmups, int jmhIterations, long jmhIterMillis, int rounds, long idleCalls, long idleMillis) {
         static Plan of(boolean quick) {
             return quick
-                    ? new Plan(true, 1_000, 300, 2_000_000, 200_000, 1_500, 1, 2, 500)
-                    : new Plan(false, 5_000, 1_000, 20_000_000, 1_000_000, 10_000, 2, 3, 1000);
+                    ? new Plan(true, 1_000, 300, 2_000_000, 200_000, 1_500, 1, 2, 500, 1, 2_000, 1_000)
+                    : new Plan(false, 5_000, 1_000, 20_000_000, 1_000_000, 10_000, 2, 3, 1000, 2, 20_000, 5_000);
         }
     }
 
@@ -62,21 +66,26 @@ public final class BenchMain {
             }
         }
         Plan plan = Plan.of(quick);
-        System.out.println("load average at start: " + Machine.START_LOAD);
+        System.out.println("load average (1, 5, 15 min) at start: " + Machine.START_LOAD);
         long started = System.nanoTime();
         Report report = new Report();
         String redisVersion;
         try (RedisServer redis = RedisServer.start("--maxmemory", "2gb");
              RedisBench rb = new RedisBench(redis, Math.max(2, Runtime.getRuntime().availableProcessors()))) {
             redisVersion = rb.redisVersion();
-            long pid = redis.pid();
-            AsyncWindow.serverCpu = () -> Procs.cpuNanos(pid);
+            CpuSample.server = rb.redisCpu();
             System.out.printf("redis-server %s (%s) on 127.0.0.1:%d%n", redisVersion,
                     io.tollgate.testsupport.redis.RedisBinary.path(), redis.port());
-            redisPhases(rb, plan, report);
-            httpPhase(redis, plan, report);
+            RedisFigures figures = redisPhases(rb, plan, report);
+            List<HttpPhase.Result> http = HttpPhase.run(redis, rb, plan.httpMillis());
+            report.http(http);
+            CpuSample.server = null;
+            localPhase(plan, report);
+            String loadEnd = Machine.loadAverage();
+            System.out.println("load average (1, 5, 15 min) at end: " + loadEnd);
+            report.headlines(new Headlines(figures.tenK(), figures.hot(), figures.idle(), figures.memory(), http,
+                    Machine.START_LOAD, loadEnd));
         }
-        localPhase(plan, report);
         String table = report.markdown();
         System.out.println();
         System.out.println(table);
@@ -93,7 +102,7 @@ public final class BenchMain {
         phase.run(plan.warmMillis(), plan.maxCalls());
         rb.flush();
         AsyncWindow.Result r = phase.run(plan.redisMillis(), plan.maxCalls());
-        System.out.printf(Locale.ROOT, "  %-44s %,12.0f /s  allowed %5.1f%%  errors %d  CPU/call: client %.1f µs,"
+        System.out.printf(Locale.ROOT, "  %-62s %,12.0f /s  allowed %5.1f%%  errors %d  CPU/call: client %.1f µs,"
                 + " redis %.1f µs%n", what, r.perSecond(), 100 * r.allowedFraction(), r.errors(),
                 r.clientCpuMicrosPerCall(), r.serverCpuMicrosPerCall());
         return r;
@@ -104,16 +113,78 @@ public final class BenchMain {
         AsyncWindow.Result run(long millis, long maxCalls) throws Exception;
     }
 
-    private static void redisPhases(RedisBench rb, Plan plan, Report report) throws Exception {
+    @FunctionalInterface
+    interface IdlePhase {
+        IdleLatency.Result run(long maxCalls, long millis) throws Exception;
+    }
+
+    /** What the headlines are computed from. */
+    record RedisFigures(Contenders<AsyncWindow.Result> tenK, Contenders<AsyncWindow.Result> hot,
+                        Contenders<IdleLatency.Result> idle, BucketMemory.Result memory) {
+    }
+
+    /**
+     * Measures one case for each client in {@code phases} (order of {@link Contenders#NAMES}; null: not measured),
+     * {@code plan.rounds()} times, every other round in reverse order so that no client always runs first or last,
+     * and adds the readings of each client up.
+     */
+    private static Contenders<AsyncWindow.Result> sideBySide(String what, RedisBench rb, Plan plan, Phase[] phases)
+            throws Exception {
+        AsyncWindow.Result[] sum = new AsyncWindow.Result[phases.length];
+        for (int round = 0; round < plan.rounds(); round++) {
+            for (int j = 0; j < phases.length; j++) {
+                int c = round % 2 == 0 ? j : phases.length - 1 - j;
+                if (phases[c] == null) {
+                    continue;
+                }
+                AsyncWindow.Result r = measure(what + ", " + Contenders.NAMES.get(c).replace("`", ""), rb, plan,
+                        phases[c]);
+                sum[c] = sum[c] == null ? r : sum[c].plus(r);
+            }
+        }
+        return Contenders.of(sum);
+    }
+
+    /** One idle-latency run per client, each after a short warm-up on an empty database. */
+    private static Contenders<IdleLatency.Result> idle(RedisBench rb, Plan plan, IdlePhase[] phases)
+            throws Exception {
+        IdleLatency.Result[] out = new IdleLatency.Result[phases.length];
+        for (int c = 0; c < phases.length; c++) {
+            if (phases[c] == null) {
+                continue;
+            }
+            rb.flush();
+            phases[c].run(Math.max(1, plan.idleCalls() / 10), plan.warmMillis());
+            rb.flush();
+            IdleLatency.Result r = phases[c].run(plan.idleCalls(), plan.idleMillis());
+            out[c] = r;
+            System.out.printf(Locale.ROOT, "  %-62s p50 %6.0f µs  p99 %6.0f µs  calls %,d  errors %d  CPU/call:"
+                    + " client %.1f µs, redis %.1f µs%n", Contenders.NAMES.get(c).replace("`", ""), r.p50Micros(),
+                    r.p99Micros(), r.calls(), r.errors(), r.clientCpuMicrosPerCall(), r.serverCpuMicrosPerCall());
+        }
+        return Contenders.of(out);
+    }
+
+    private static RedisFigures redisPhases(RedisBench rb, Plan plan, Report report) throws Exception {
         String[] k10k = RedisBench.keys("a:", 10_000);
         String[] hot = {"hot"};
         String[] k100 = RedisBench.keys("c:", 100);
         String[] global = {"global"};
         BucketStore tg = rb.tollgateStore();
-        AsyncBucketProxy[] b10k = rb.bucket4jProxies(k10k, false);
-        AsyncBucketProxy[] bHot = rb.bucket4jProxies(hot, false);
-        AsyncBucketProxy[] b100 = rb.bucket4jProxies(k100, false);
-        AsyncBucketProxy[] bGlobal = rb.bucket4jProxies(global, true);
+        BucketStore tgu = rb.unbatchedStore();
+        String missing = rb.unbatchedNote() == null ? null : "not measured: see the notes";
+        if (rb.unbatchedNote() != null) {
+            System.out.println("NOTE: " + rb.unbatchedNote());
+            report.note(rb.unbatchedNote());
+        }
+        Bucket4jOnRedis b4j = rb.bucket4j();
+        Bucket4jOnRedis b4jF = rb.bucket4jFlushed();
+        AsyncBucketProxy[] b10k = b4j.proxies(k10k, Bucket4jOnRedis.RULE);
+        AsyncBucketProxy[] b10kF = b4jF.proxies(k10k, Bucket4jOnRedis.RULE);
+        AsyncBucketProxy[] bHot = b4j.proxies(hot, Bucket4jOnRedis.RULE);
+        AsyncBucketProxy[] bHotF = b4jF.proxies(hot, Bucket4jOnRedis.RULE);
+        AsyncBucketProxy[] b100 = b4j.proxies(k100, Bucket4jOnRedis.RULE);
+        AsyncBucketProxy[] bGlobal = b4j.proxies(global, Bucket4jOnRedis.GLOBAL);
 
         System.out.println("Redis, " + RedisBench.WINDOW + " in flight on one connection, rule " + RedisBench.RULE
                 + ":");
@@ -122,7 +193,11 @@ public final class BenchMain {
             rb.evalsha(k10k, RedisBench.RULE, false, plan.warmMillis(), plan.maxCalls());
             rb.evalsha(k10k, RedisBench.RULE, true, plan.warmMillis(), plan.maxCalls());
             rb.tollgate(tg, k10k, RedisBench.RULE, plan.warmMillis(), plan.maxCalls());
-            rb.bucket4j(b10k, plan.warmMillis(), plan.maxCalls());
+            if (tgu != null) {
+                rb.tollgate(tgu, k10k, RedisBench.RULE, plan.warmMillis(), plan.maxCalls());
+            }
+            Bucket4jOnRedis.run(b10k, plan.warmMillis(), plan.maxCalls());
+            Bucket4jOnRedis.run(b10kF, plan.warmMillis(), plan.maxCalls());
             rb.flush();
         }
         // Ceiling first, so the table can relate everything to it.
@@ -134,17 +209,20 @@ public final class BenchMain {
                 (ms, n) -> rb.evalsha(hot, RedisBench.RULE, false, ms, n));
         AsyncWindow.Result ceil100 = measure("ceiling: EVALSHA async, 100 keys", rb, plan,
                 (ms, n) -> rb.evalsha(k100, RedisBench.RULE, false, ms, n));
-        double bestCeil;
 
         rb.flush();
         StringBuilder note = new StringBuilder();
+        CpuSample rbCpu0 = CpuSample.now();
         double rbRps = rb.redisBenchmark(plan.rbRequests(), RedisBench.RULE, note);
-        System.out.printf(Locale.ROOT, "  %-44s %,12.0f /s %s%n", "redis-benchmark -P 16 EVALSHA, 10k keys", rbRps,
-                note);
+        double rbRedisCpu = rbRps < 0 ? Double.NaN : CpuSample.now().since(rbCpu0).serverMicrosPer(plan.rbRequests());
+        System.out.printf(Locale.ROOT, "  %-62s %,12.0f /s  CPU/call: redis %.1f µs %s%n",
+                "redis-benchmark -P 16 EVALSHA, 10k keys", rbRps, rbRedisCpu, note);
 
-        AsyncWindow.Result ta = measure("(a) Tollgate, 10k keys", rb, plan,
-                (ms, n) -> rb.tollgate(tg, k10k, RedisBench.RULE, ms, n));
-        AsyncWindow.Result ba = measure("(a) Bucket4j, 10k keys", rb, plan, (ms, n) -> rb.bucket4j(b10k, ms, n));
+        Contenders<AsyncWindow.Result> a = sideBySide("(a) 10k keys", rb, plan, new Phase[] {
+                (ms, n) -> rb.tollgate(tg, k10k, RedisBench.RULE, ms, n),
+                tgu == null ? null : (ms, n) -> rb.tollgate(tgu, k10k, RedisBench.RULE, ms, n),
+                (ms, n) -> Bucket4jOnRedis.run(b10k, ms, n),
+                (ms, n) -> Bucket4jOnRedis.run(b10kF, ms, n)});
         // The ceiling again, right after case (a): the better of the two readings is the one used.
         AsyncWindow.Result ceilAfter = measure("ceiling: EVALSHA async, 10k keys (again)", rb, plan,
                 (ms, n) -> rb.evalsha(k10k, RedisBench.RULE, false, ms, n));
@@ -153,17 +231,20 @@ public final class BenchMain {
         AsyncWindow.Result ceil = ceilAfter.perSecond() > ceil0.perSecond() ? ceilAfter : ceil0;
         AsyncWindow.Result ceilBatch = ceilBatchAfter.perSecond() > ceilBatch0.perSecond() ? ceilBatchAfter
                 : ceilBatch0;
-        bestCeil = Math.max(ceil.perSecond(), ceilBatch.perSecond());
-        AsyncWindow.Result tb = measure("(b) Tollgate, 1 hot key", rb, plan,
-                (ms, n) -> rb.tollgate(tg, hot, RedisBench.RULE, ms, n));
+        double bestCeil = Math.max(ceil.perSecond(), ceilBatch.perSecond());
+        Contenders<AsyncWindow.Result> b = sideBySide("(b) 1 hot key, raw store", rb, plan, new Phase[] {
+                (ms, n) -> rb.tollgate(tg, hot, RedisBench.RULE, ms, n),
+                tgu == null ? null : (ms, n) -> rb.tollgate(tgu, hot, RedisBench.RULE, ms, n),
+                (ms, n) -> Bucket4jOnRedis.run(bHot, ms, n),
+                (ms, n) -> Bucket4jOnRedis.run(bHotF, ms, n)});
         BucketStore deny = StoreChain.around(tg).denyCache(DenyCachingBucketStore.DEFAULT_MAX_ENTRIES).build()
                 .unleased();
         AsyncWindow.Result tbd = measure("(b) Tollgate + deny cache, 1 hot key", rb, plan,
                 (ms, n) -> rb.tollgate(deny, hot, RedisBench.RULE, ms, n));
-        AsyncWindow.Result bb = measure("(b) Bucket4j, 1 hot key", rb, plan, (ms, n) -> rb.bucket4j(bHot, ms, n));
         AsyncWindow.Result tc = measure("(c) Tollgate, 100 keys", rb, plan,
                 (ms, n) -> rb.tollgate(tg, k100, RedisBench.RULE, ms, n));
-        AsyncWindow.Result bc = measure("(c) Bucket4j, 100 keys", rb, plan, (ms, n) -> rb.bucket4j(b100, ms, n));
+        AsyncWindow.Result bc = measure("(c) Bucket4j, 100 keys", rb, plan,
+                (ms, n) -> Bucket4jOnRedis.run(b100, ms, n));
         AsyncWindow.Result tcd = measure("(c) Tollgate + deny cache, 100 keys", rb, plan,
                 (ms, n) -> rb.tollgate(deny, k100, RedisBench.RULE, ms, n));
 
@@ -178,7 +259,15 @@ public final class BenchMain {
                 return r;
             }
         });
-        AsyncWindow.Result bg = measure("Bucket4j", rb, plan, (ms, n) -> rb.bucket4j(bGlobal, ms, n));
+        AsyncWindow.Result bg = measure("Bucket4j", rb, plan, (ms, n) -> Bucket4jOnRedis.run(bGlobal, ms, n));
+
+        System.out.println("Idle latency, 1 in flight, 10k keys, at most " + plan.idleCalls() + " calls or "
+                + plan.idleMillis() + " ms each:");
+        Contenders<IdleLatency.Result> idle = idle(rb, plan, new IdlePhase[] {
+                (n, ms) -> RedisBench.tollgateIdle(tg, k10k, n, ms),
+                tgu == null ? null : (n, ms) -> RedisBench.tollgateIdle(tgu, k10k, n, ms),
+                (n, ms) -> Bucket4jOnRedis.idle(b10k, n, ms),
+                (n, ms) -> Bucket4jOnRedis.idle(b10kF, n, ms)});
 
         double[] mem;
         try (RedisBucketStore tg2 = rb.storeWithPrefix("tg")) {
@@ -186,29 +275,31 @@ public final class BenchMain {
         }
         System.out.printf(Locale.ROOT, "  MEMORY USAGE per bucket: Tollgate %.1f B (prefix tg: %.1f B), Bucket4j %.1f B%n",
                 mem[0], mem[2], mem[1]);
+        BucketMemory.Result one = BucketMemory.measure(rb);
+        System.out.printf(Locale.ROOT, "  MEMORY USAGE of one default-rule IPv4 bucket: Tollgate %d B (%s), Bucket4j %d B"
+                + " (%s) %s%n", one.tollgate().bytes(), one.tollgate().name(), one.bucket4j().bytes(),
+                one.bucket4j().name(), one.note());
 
+        report.sideBySide("(a) 10k keys, mostly allowed", a, bestCeil, "≥2× Bucket4j and ≥85% of ceiling", missing);
+        report.sideBySide("(b) 1 hot key, mostly denied, raw store (no deny cache)", b, ceilHot.perSecond(), "—",
+                missing);
+        report.idle(idle, missing);
         report.section("Redis: decisions/s, " + RedisBench.WINDOW + " in flight on one connection, rule 20 burst @ 5/s");
         report.ceiling("EVALSHA ceiling, Lettuce async, 10k keys (better of 2 readings)", ceil);
         report.ceiling("EVALSHA ceiling, Lettuce autoflush off (flush/32), 10k keys (better of 2)", ceilBatch);
-        report.rawRow("EVALSHA ceiling, redis-benchmark -P 16 -c 50, 10k keys", rbRps, note.toString());
+        report.rawRow("EVALSHA ceiling, redis-benchmark -P 16 -c 50, 10k keys", rbRps, rbRedisCpu, note.toString());
         report.ceiling("EVALSHA ceiling, Lettuce async, 1 hot key", ceilHot);
         report.ceiling("EVALSHA ceiling, Lettuce async, 100 keys", ceil100);
-        report.compare("(a) 10k keys, mostly allowed", ta, ba, bestCeil,
-                "≥2× Bucket4j and ≥85% of ceiling");
-        report.compare("(b) 1 hot key, mostly denied, no deny cache", tb, bb, ceilHot.perSecond(), "—");
-        report.compare("(b) 1 hot key, mostly denied, DenyCachingBucketStore", tbd, bb, ceilHot.perSecond(),
-                "≥5× Bucket4j");
+        report.compare("(b) 1 hot key, mostly denied, DenyCachingBucketStore (vs Bucket4j + flush consolidation)", tbd,
+                b.bucket4jFlushed(), ceilHot.perSecond(), "≥5× Bucket4j");
         report.compare("(c) 100 keys, no deny cache", tc, bc, ceil100.perSecond(), "—");
         report.compare("(c) 100 keys, DenyCachingBucketStore", tcd, bc, ceil100.perSecond(), "—");
         report.compare("hot global key 1M @ 200k/s, no lease", tg1, bg, ceilHot.perSecond(), "—");
         report.compare("hot global key 1M @ 200k/s, LeasingBucketStore", tgl, bg, ceilHot.perSecond(),
                 String.format(Locale.ROOT, "%,d store calls", leaseCalls[0]));
         report.memory(mem[0], mem[1], mem[2]);
-    }
-
-    private static void httpPhase(RedisServer redis, Plan plan, Report report) throws Exception {
-        List<HttpPhase.Result> rs = HttpPhase.run(redis, plan.httpMillis(), 32);
-        report.http(rs);
+        report.bucketMemory(one);
+        return new RedisFigures(a, b, idle, one);
     }
 
     private static void localPhase(Plan plan, Report report) throws Exception {

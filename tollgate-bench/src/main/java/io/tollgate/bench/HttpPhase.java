@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The HTTP phase: starts the Tollgate server as a child JVM in each mode and loads it with a keep-alive load generator
- * (fixed concurrency, fixed duration, loopback only).
+ * (fixed concurrency, fixed duration, loopback only). Requests come from {@link #IDENTITIES} clients, told apart by
+ * {@code X-Forwarded-For} (the server trusts 127.0.0.1 as a proxy), under an IP-keyed default rule none of them can
+ * exceed in a bounded run, so every request is a real decision on one of 50 buckets and none is a 429.
  *
  * <p>The server is located by {@link #serverJar()}: system property {@code tollgate.bench.serverJar}, else
  * {@code tollgate-server/target/tollgate-server.jar} relative to the working directory (the repository root; the
@@ -31,12 +33,34 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class HttpPhase {
 
-    /** Requests/s and latency percentiles of one mode. */
+    /** Connections of the load generator. */
+    static final int CONNECTIONS = 64;
+    /** Distinct clients, each its own bucket. */
+    static final int IDENTITIES = 50;
+    /**
+     * Keyed by IP; a billion-token burst that no identity can spend in a bounded run, refilled at 1/s so a bucket
+     * stays in Redis (its TTL is the time to refill) and can be counted after the run.
+     */
+    static final String RULES = "{\"default\": {\"capacity\": 1000000000, \"refill_rate\": 1}}";
+
+    /**
+     * Requests/s and latency percentiles of one mode; redis-server CPU per request and the buckets Redis held after
+     * the run (NaN and -1 where not measured).
+     */
     record Result(String mode, double rps, double p50Micros, double p99Micros, long ok, long limited, long errors,
-                  String failure) {
+                  double redisCpuMicros, long buckets, String failure) {
         static Result failed(String mode, String why) {
-            return new Result(mode, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, why);
+            return new Result(mode, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, Double.NaN, -1, why);
         }
+
+        Result as(String label, double redisCpuMicros, long buckets) {
+            return new Result(label, rps, p50Micros, p99Micros, ok, limited, errors, redisCpuMicros, buckets, failure);
+        }
+    }
+
+    /** The X-Forwarded-For value of identity {@code i} (0-based): 198.51.100.1 to .50, a documentation range. */
+    static String identity(int i) {
+        return "198.51.100." + (i % IDENTITIES + 1);
     }
 
     private HttpPhase() {
@@ -51,9 +75,11 @@ final class HttpPhase {
     static String[] modeArgs(String mode, RedisServer redis, Path rules) {
         String def = switch (mode) {
             case "redis" -> "--tollgate.enabled=true --tollgate.store=redis --tollgate.redis.url=redis://"
-                    + redis.host() + ":" + redis.port() + " --tollgate.redis.connect-timeout=10s --tollgate.rules-file=" + rules;
+                    + redis.host() + ":" + redis.port() + " --tollgate.redis.connect-timeout=10s --tollgate.rules-file="
+                    + rules + " --tollgate.trusted-proxies=127.0.0.1/32";
             case "off" -> "--tollgate.enabled=false --tollgate.rules-file=" + rules;
-            case "memory" -> "--tollgate.enabled=true --tollgate.store=memory --tollgate.rules-file=" + rules;
+            case "memory" -> "--tollgate.enabled=true --tollgate.store=memory --tollgate.rules-file=" + rules
+                    + " --tollgate.trusted-proxies=127.0.0.1/32";
             default -> throw new IllegalArgumentException(mode);
         };
         String override = System.getProperty("tollgate.bench.http." + mode);
@@ -62,19 +88,26 @@ final class HttpPhase {
         return args.trim().split("\\s+");
     }
 
-    /** Runs all three modes, or returns an empty list (and prints why) when the server is not present. */
-    static List<Result> run(RedisServer redis, long millisPerMode, int concurrency) throws Exception {
+    /**
+     * Runs all three modes with {@link #CONNECTIONS} connections, or returns an empty list (and prints why) when the
+     * server is not present. {@code rb} empties Redis before each measured run and counts its keys after it.
+     */
+    static List<Result> run(RedisServer redis, RedisBench rb, long millisPerMode) throws Exception {
+        int concurrency = CONNECTIONS;
         File jar = serverJar();
         List<Result> out = new ArrayList<>();
         if (jar == null) {
             System.out.println("HTTP phase: server module not present");
             return out;
         }
-        // Every request comes from 127.0.0.1, so all share one bucket: a rule that always allows measures the
-        // limiter's own cost on the allowed path (a 20 @ 5/s rule would answer nearly everything with 429).
+        // A rule that always allows measures the limiter's own cost on the allowed path (a 20 @ 5/s rule would
+        // answer nearly everything with 429).
         Path rules = Files.createTempFile("tollgate-bench-rules", ".json");
-        Files.writeString(rules, "{\"default\": {\"capacity\": 1000000000, \"refill_rate\": 1000000000}}");
+        Files.writeString(rules, RULES);
         rules.toFile().deleteOnExit();
+        Path wrkScript = Files.createTempFile("tollgate-bench-identities", ".lua");
+        Files.writeString(wrkScript, wrkScript());
+        wrkScript.toFile().deleteOnExit();
         for (String mode : List.of("off", "redis", "memory")) {
             int port;
             try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -107,15 +140,20 @@ final class HttpPhase {
                 String wrk = Procs.onPath("wrk");
                 // a fresh server JVM needs many seconds of JIT warm-up before its figures mean anything
                 long warm = Math.max(6000, millisPerMode * 3 / 2);
-                Result r;
                 if (wrk != null) {
-                    wrk(wrk, port, path, concurrency, warm);
-                    r = wrk(wrk, port, path, concurrency, millisPerMode);
+                    wrk(wrk, wrkScript, port, path, concurrency, warm);
                 } else {
                     load(port, path, concurrency, warm);
-                    r = load(port, path, concurrency, millisPerMode);
                 }
-                out.add(new Result(label, r.rps(), r.p50Micros(), r.p99Micros(), r.ok(), r.limited(), r.errors(), null));
+                // Redis CPU and buckets of the measured run only (Redis is idle in the other modes).
+                rb.flush();
+                CpuSample cpu0 = CpuSample.now();
+                Result r = wrk != null ? wrk(wrk, wrkScript, port, path, concurrency, millisPerMode)
+                        : load(port, path, concurrency, millisPerMode);
+                CpuSample used = CpuSample.now().since(cpu0);
+                boolean onRedis = mode.equals("redis");
+                out.add(r.as(label, onRedis ? used.serverMicrosPer(r.ok() + r.limited()) : Double.NaN,
+                        onRedis ? rb.dbSize() : -1));
             } catch (IOException e) {
                 String why = reason(log);
                 System.out.println("  HTTP mode " + mode + " failed: " + e.getMessage() + " " + why + " (log " + log + ")");
@@ -130,11 +168,32 @@ final class HttpPhase {
         return out;
     }
 
-    /** {@code wrk -t2 -c<concurrency> --latency} for whole seconds; requests/s and p50/p99 from its report. */
-    static Result wrk(String wrk, int port, String path, int concurrency, long millis) throws Exception {
+    /** A wrk script that sends each request as the next of the {@link #IDENTITIES} clients, requests pre-formatted. */
+    static String wrkScript() {
+        return """
+                local reqs = {}
+                local n = 0
+                function init(args)
+                  for i = 1, %d do
+                    reqs[i] = wrk.format(nil, nil, {["X-Forwarded-For"] = "198.51.100." .. i})
+                  end
+                end
+                function request()
+                  n = n %% %d + 1
+                  return reqs[n]
+                end
+                """.formatted(IDENTITIES, IDENTITIES);
+    }
+
+    /**
+     * {@code wrk -t2 -c<concurrency> --latency -s <script>} for whole seconds; requests/s and p50/p99 from its
+     * report.
+     */
+    static Result wrk(String wrk, Path script, int port, String path, int concurrency, long millis) throws Exception {
         long secs = Math.max(1, millis / 1000);
         Process p = new ProcessBuilder(wrk, "-t2", "-c" + concurrency, "-d" + secs + "s", "--timeout", "5s",
-                "--latency", "http://127.0.0.1:" + port + path).redirectErrorStream(true).start();
+                "--latency", "-s", script.toString(), "http://127.0.0.1:" + port + path).redirectErrorStream(true)
+                .start();
         String out;
         try (InputStream in = p.getInputStream()) {
             if (!p.waitFor(secs + 30, TimeUnit.SECONDS)) {
@@ -172,7 +231,7 @@ final class HttpPhase {
             throw new IOException("cannot parse wrk output: " + out.strip());
         }
         // wrk does not split 429 from other non-2xx; with the always-allow rule every non-2xx is unexpected.
-        return new Result("", rps, p50, p99, total - non2xx, 0, errors + non2xx, null);
+        return new Result("", rps, p50, p99, total - non2xx, 0, errors + non2xx, Double.NaN, -1, null);
     }
 
     /** wrk latency such as {@code 812.00us}, {@code 1.20ms}, {@code 2.01s} in microseconds. */
@@ -236,13 +295,18 @@ final class HttpPhase {
         LongAdder ok = new LongAdder();
         LongAdder limited = new LongAdder();
         LongAdder errors = new LongAdder();
-        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[][] requests = new byte[IDENTITIES][];
+        for (int i = 0; i < IDENTITIES; i++) {
+            requests[i] = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX-Forwarded-For: "
+                    + identity(i) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        }
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(millis);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < concurrency; t++) {
+            int first = t;
             Thread th = new Thread(() -> {
+                int next = first;
                 while (System.nanoTime() < deadline) {
                     try (Socket s = new Socket("127.0.0.1", port)) {
                         s.setTcpNoDelay(true);
@@ -251,7 +315,7 @@ final class HttpPhase {
                         InputStream in = new BufferedInputStream(s.getInputStream());
                         while (System.nanoTime() < deadline) {
                             long t0 = System.nanoTime();
-                            out.write(request);
+                            out.write(requests[next++ % IDENTITIES]);
                             out.flush();
                             int status = readResponse(in);
                             long us = (System.nanoTime() - t0) / 1000;
@@ -279,7 +343,7 @@ final class HttpPhase {
         long nanos = System.nanoTime() - start;
         long total = ok.sum() + limited.sum();
         return new Result("", total * 1e9 / nanos, percentile(hist, total, 0.50), percentile(hist, total, 0.99),
-                ok.sum(), limited.sum(), errors.sum(), null);
+                ok.sum(), limited.sum(), errors.sum(), Double.NaN, -1, null);
     }
 
     private static double percentile(AtomicLongArray hist, long total, double q) {

@@ -30,16 +30,18 @@ final class Machine {
             // not Linux: leave "?"
         }
         return Runtime.getRuntime().availableProcessors() + " CPUs (nproc), " + cpu + ", " + mem + " RAM, "
-                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + "; load average at start "
-                + START_LOAD + ", at end " + loadAverage() + " (above ~0.5 the figures are disturbed by other work)";
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                + "; load average (1, 5, 15 min) at start " + START_LOAD + ", at end " + loadAverage()
+                + " (a 1-minute figure above ~0.5 means other work disturbed the figures)";
     }
 
     static final String START_LOAD = loadAverage();
 
-    /** The 1-minute load average from /proc/loadavg, or "?". */
+    /** The 1-, 5- and 15-minute load averages from /proc/loadavg, or "?". */
     static String loadAverage() {
         try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
         } catch (Exception e) {
             return "?";
         }

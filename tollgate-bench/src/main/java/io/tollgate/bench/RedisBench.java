@@ -2,11 +2,7 @@ package io.tollgate.bench;
 
 import io.tollgate.testsupport.redis.RedisServer;
 
-import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
-import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
-import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
-import io.github.bucket4j.redis.lettuce.cas.LettuceBasedProxyManager;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -24,6 +20,8 @@ import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.RedisConnectionSettings;
+import io.tollgate.redis.RedisKeys;
+import io.tollgate.redis.RedisSettingsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,13 +30,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Redis phases: Tollgate's store, Bucket4j's Lettuce CAS proxy manager and raw EVALSHA on one private
- * redis-server, each with the same window of calls in flight on one connection. Every phase starts from an empty
- * database (FLUSHALL) so earlier phases do not drain later ones' buckets.
+ * The Redis phases: Tollgate's store (as configured by default, and with {@code ?batch=false}), Bucket4j's Lettuce CAS
+ * proxy manager (Lettuce as it comes, and with flush consolidation) and raw EVALSHA on one private redis-server, each
+ * with the same window of calls in flight on one connection. Every phase starts from an empty database (FLUSHALL) so
+ * earlier phases do not drain later ones' buckets.
  */
 final class RedisBench implements AutoCloseable {
 
@@ -49,50 +47,71 @@ final class RedisBench implements AutoCloseable {
     static final BucketSpec GLOBAL = BucketSpec.of(Limit.of(1_000_000, 200_000, RefillPeriod.SECOND));
 
     private final RedisServer redis;
-    private final ClientResources resources;
+    /** Lettuce as it comes; its I/O and computation threads are the only Netty pool of the bench. */
+    private final ClientResources plain;
+    /** The same threads, plus {@link FlushConsolidation}. */
+    private final ClientResources flushed;
+    private final RedisClient plainClient;
+    private final RedisClient flushedClient;
+    private final RedisURI uri;
+    private final String url;
     private final RedisConnectionSettings settings;
-    private final RedisClient client;
     private final RedisBucketStore tollgate;
-    private final StatefulRedisConnection<byte[], byte[]> b4jConnection;
-    private final AsyncProxyManager<byte[]> bucket4j;
+    private final RedisBucketStore unbatched;
+    private final String unbatchedNote;
+    private final Bucket4jOnRedis bucket4j;
+    private final Bucket4jOnRedis bucket4jFlushed;
     private final StatefulRedisConnection<String, String> raw;
     private final StatefulRedisConnection<String, String> rawBatched;
-    private final BucketConfiguration b4jRule;
-    private final BucketConfiguration b4jGlobal;
+    private final StatefulRedisConnection<String, String> cpuConnection;
+    private final RedisCpu cpu;
     final String sha;
     final String script;
 
     RedisBench(RedisServer redis, int ioThreads) throws IOException {
         this.redis = redis;
-        // One set of Lettuce resources for every client, sized for this machine; no extra computation threads.
-        this.resources = DefaultClientResources.builder()
+        this.plain = DefaultClientResources.builder()
                 .ioThreadPoolSize(ioThreads)
                 .computationThreadPoolSize(ioThreads)
-                // the flush consolidation Tollgate's own resources use; shared, so Bucket4j and the ceiling get it too
-                .nettyCustomizer(RedisBucketStore.NETTY_CUSTOMIZER)
                 .build();
-        this.settings = RedisConnectionSettings
-                .fromHostPort(redis.host(), redis.port(), 0, null, null, false)
-                // The production default (100 ms) is a latency budget; this is a throughput run with 256 in flight on
-                // a shared 2-core machine, so a late answer is counted, not failed.
-                .withTimeout(Duration.ofSeconds(2));
-        this.tollgate = RedisBucketStore.connect(settings, resources, null);
-        this.client = RedisClient.create(resources, RedisURI.create(redis.host(), redis.port()));
-        this.b4jConnection = client.connect(ByteArrayCodec.INSTANCE);
-        this.bucket4j = LettuceBasedProxyManager.builderFor(b4jConnection)
-                .withExpirationStrategy(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
-                        Duration.ofSeconds(10)))
-                .build()
-                .asAsync();
-        this.b4jRule = BucketConfiguration.builder()
-                .addLimit(l -> l.capacity(20).refillGreedy(5, Duration.ofSeconds(1)))
+        // Shared threads, timer and event bus, so every client runs on the one pool; only the customizer differs.
+        this.flushed = DefaultClientResources.builder()
+                .eventLoopGroupProvider(plain.eventLoopGroupProvider())
+                .eventExecutorGroup(plain.eventExecutorGroup())
+                .timer(plain.timer())
+                .eventBus(plain.eventBus())
+                .nettyCustomizer(new FlushConsolidation())
                 .build();
-        this.b4jGlobal = BucketConfiguration.builder()
-                .addLimit(l -> l.capacity(1_000_000).refillGreedy(200_000, Duration.ofSeconds(1)))
-                .build();
-        this.raw = client.connect(StringCodec.UTF8);
-        this.rawBatched = client.connect(StringCodec.UTF8);
+        this.uri = RedisURI.create(redis.host(), redis.port());
+        this.plainClient = RedisClient.create(plain);
+        this.flushedClient = RedisClient.create(flushed);
+        // The production timeout (100 ms) is a latency budget; this is a throughput run with 256 in flight on a
+        // shared 2-core machine, so a late answer is counted, not failed. In the URL, not a with-call, so the
+        // unbatched store's settings differ from these by batch=false alone.
+        this.url = "redis://" + redis.host() + ":" + redis.port() + "?timeout=2s";
+        this.settings = RedisConnectionSettings.fromUrl(url);
+        // Given plain resources, the store shares their threads and adds its own customizer (flush consolidation
+        // and reply stamps), as in an application.
+        this.tollgate = RedisBucketStore.connect(settings, plain, null);
+        RedisBucketStore u = null;
+        String note = null;
+        try {
+            u = RedisBucketStore.connect(RedisConnectionSettings.fromUrl(url + "&batch=false"), plain, null);
+        } catch (RedisSettingsException e) {
+            // Before batched decisions are merged the option does not exist, and the default store is unbatched.
+            note = "Tollgate unbatched not measured: this build's Redis URL parser rejects `batch=false` ("
+                    + e.reason() + "); until batched decisions are merged the default store is itself unbatched";
+        }
+        this.unbatched = u;
+        this.unbatchedNote = note;
+        this.bucket4j = new Bucket4jOnRedis(plainClient.connect(ByteArrayCodec.INSTANCE, uri));
+        this.bucket4jFlushed = new Bucket4jOnRedis(flushedClient.connect(ByteArrayCodec.INSTANCE, uri));
+        // The ceiling connections get flush consolidation too, so they stay comparable with Tollgate.
+        this.raw = flushedClient.connect(StringCodec.UTF8, uri);
+        this.rawBatched = flushedClient.connect(StringCodec.UTF8, uri);
         this.rawBatched.setAutoFlushCommands(false);
+        this.cpuConnection = plainClient.connect(StringCodec.UTF8, uri);
+        this.cpu = new RedisCpu(cpuConnection);
         this.script = loadScript();
         this.sha = raw.sync().scriptLoad(script);
         if (!sha.equals(sha1(script))) {
@@ -139,6 +158,16 @@ final class RedisBench implements AutoCloseable {
         return k;
     }
 
+    /** Redis's own CPU time, for {@link CpuSample#server}. */
+    RedisCpu redisCpu() {
+        return cpu;
+    }
+
+    /** Keys in database 0. */
+    long dbSize() {
+        return raw.sync().dbsize();
+    }
+
     // ---- Tollgate ----------------------------------------------------------------------------------------------
 
     AsyncWindow.Result tollgate(BucketStore store, String[] keys, BucketSpec spec, long millis, long maxCalls)
@@ -148,8 +177,25 @@ final class RedisBench implements AutoCloseable {
                 Decision::allowed);
     }
 
+    static IdleLatency.Result tollgateIdle(BucketStore store, String[] keys, long maxCalls, long millis)
+            throws InterruptedException {
+        int n = keys.length;
+        return IdleLatency.run(i -> store.tryConsume(keys[(int) (i % n)], RULE, 1), maxCalls, millis);
+    }
+
+    /** The store as configured by default (batched decisions once the store has them). */
     RedisBucketStore tollgateStore() {
         return tollgate;
+    }
+
+    /** The store of {@code ?batch=false}, or null when this build does not know the option (see {@link #unbatchedNote}). */
+    RedisBucketStore unbatchedStore() {
+        return unbatched;
+    }
+
+    /** Why there is no unbatched store, or null. */
+    String unbatchedNote() {
+        return unbatchedNote;
     }
 
     /** Leases around the shared store, which closing the chain leaves open. */
@@ -157,25 +203,47 @@ final class RedisBench implements AutoCloseable {
         return StoreChain.around(tollgate).leases().build();
     }
 
-    // ---- Bucket4j ----------------------------------------------------------------------------------------------
-
-    AsyncBucketProxy[] bucket4jProxies(String[] keys, boolean global) {
-        AsyncBucketProxy[] p = new AsyncBucketProxy[keys.length];
-        BucketConfiguration cfg = global ? b4jGlobal : b4jRule;
-        CompletableFuture<BucketConfiguration> config = CompletableFuture.completedFuture(cfg);
-        for (int i = 0; i < keys.length; i++) {
-            p[i] = bucket4j.builder().build(("b4j:" + keys[i]).getBytes(StandardCharsets.UTF_8), () -> config);
-        }
-        return p;
+    /** A default-configured store on database {@code db}, closed by the caller. */
+    RedisBucketStore storeOnDatabase(int db) {
+        return RedisBucketStore.connect(RedisConnectionSettings.fromUrl(url.replace("?", "/" + db + "?")), plain,
+                null);
     }
 
-    AsyncWindow.Result bucket4j(AsyncBucketProxy[] proxies, long millis, long maxCalls) throws InterruptedException {
-        int n = proxies.length;
-        return AsyncWindow.run(WINDOW, millis, maxCalls, i -> proxies[(int) (i % n)].tryConsume(1), b -> b);
+    RedisBucketStore storeWithPrefix(String prefix) {
+        return RedisBucketStore.connect(settings.withKeyPrefix(prefix), plain, null);
+    }
+
+    // ---- Bucket4j ----------------------------------------------------------------------------------------------
+
+    /** Bucket4j on Lettuce as it comes. */
+    Bucket4jOnRedis bucket4j() {
+        return bucket4j;
+    }
+
+    /** Bucket4j on Lettuce with {@link FlushConsolidation}. */
+    Bucket4jOnRedis bucket4jFlushed() {
+        return bucket4jFlushed;
+    }
+
+    /** Bucket4j (Lettuce as it comes) on database {@code db}, closed by the caller. */
+    Bucket4jOnRedis bucket4jOnDatabase(int db) {
+        return new Bucket4jOnRedis(plainClient.connect(ByteArrayCodec.INSTANCE, database(db)));
+    }
+
+    /** A String connection to database {@code db}, closed by the caller. */
+    StatefulRedisConnection<String, String> connect(int db) {
+        return plainClient.connect(StringCodec.UTF8, database(db));
+    }
+
+    private RedisURI database(int db) {
+        RedisURI u = RedisURI.create(redis.host(), redis.port());
+        u.setDatabase(db);
+        return u;
     }
 
     // ---- Ceiling: raw EVALSHA ----------------------------------------------------------------------------------
 
+    /** Keys of the ceiling's {@code tollgate.lua} (the previous layout: a hash at {@code <prefix>:{<key>}:<8 hex>}). */
     String[][] rawKeys(String[] keys, BucketSpec spec) {
         String[][] k = new String[keys.length][];
         for (int i = 0; i < keys.length; i++) {
@@ -253,17 +321,18 @@ final class RedisBench implements AutoCloseable {
     double[] memoryPerBucket(int n, RedisBucketStore prefixed, String prefix) throws Exception {
         flush();
         String[] keys = keys("mem:", n);
-        AsyncBucketProxy[] proxies = bucket4jProxies(keys, false);
-        String[][] tk = rawKeys(keys, RULE);
+        AsyncBucketProxy[] proxies = bucket4j.proxies(keys, Bucket4jOnRedis.RULE);
         double[] sum = new double[3];
         int[] count = new int[3];
         for (int i = 0; i < n; i++) {
             tollgate.tryConsume(keys[i], RULE, 20).toCompletableFuture().get(5, TimeUnit.SECONDS);
-            add(sum, count, 0, raw.sync().memoryUsage(tk[i][0]));
+            // the keys the stores write (RedisKeys: <prefix>:{<key>}:2<fp>), not the ceiling's previous layout
+            add(sum, count, 0, raw.sync().memoryUsage(RedisKeys.key(RedisConnectionSettings.DEFAULT_KEY_PREFIX, keys[i],
+                    RULE)));
             proxies[i].tryConsume(20).get(5, TimeUnit.SECONDS);
-            add(sum, count, 1, b4jConnection.sync().memoryUsage(("b4j:" + keys[i]).getBytes(StandardCharsets.UTF_8)));
+            add(sum, count, 1, raw.sync().memoryUsage("b4j:" + keys[i]));
             prefixed.tryConsume(keys[i], RULE, 20).toCompletableFuture().get(5, TimeUnit.SECONDS);
-            add(sum, count, 2, raw.sync().memoryUsage(prefix + ":{" + keys[i] + "}:" + RULE.fingerprint()));
+            add(sum, count, 2, raw.sync().memoryUsage(RedisKeys.key(prefix, keys[i], RULE)));
         }
         return new double[] {sum[0] / count[0], sum[1] / count[1], sum[2] / count[2]};
     }
@@ -275,17 +344,21 @@ final class RedisBench implements AutoCloseable {
         }
     }
 
-    RedisBucketStore storeWithPrefix(String prefix) {
-        return RedisBucketStore.connect(settings.withKeyPrefix(prefix), resources, null);
-    }
 
     @Override
     public void close() {
         tollgate.close();
-        b4jConnection.close();
+        if (unbatched != null) {
+            unbatched.close();
+        }
+        bucket4j.close();
+        bucket4jFlushed.close();
         raw.close();
         rawBatched.close();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        cpuConnection.close();
+        plainClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        flushedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        flushed.shutdown(0, 2, TimeUnit.SECONDS);
+        plain.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -45,9 +45,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buckets in Redis (standalone, Sentinel or Cluster), decided by one atomic Lua script per call.
+ * Buckets in Redis (standalone, Sentinel or Cluster), decided by an atomic Lua script ({@code tollgate_batch.lua})
+ * that takes many decisions per call.
  *
  * <p>One shared Lettuce connection serves every caller; Lettuce pipelines concurrent commands on it. Calls never block.
+ * On a standalone or Sentinel connection concurrent decisions are coalesced by a {@link Batcher}: at low load each goes
+ * out at once, under load up to {@link RedisConnectionSettings#batchSize()} share one script call; a full queue sheds
+ * with {@link io.tollgate.core.store.StoreOverloadedException}. With {@code batch=false}, and on Cluster, each decision
+ * is its own call.
  * Each returned stage completes normally with the decision, or exceptionally with
  * <ul>
  *   <li>{@link StoreTimeoutException} when Redis sent nothing for the {@code timeout} after the command was written
@@ -61,8 +66,10 @@ import org.slf4j.LoggerFactory;
  * callbacks must not block.
  *
  * <p>The script is invoked by EVALSHA; if Redis lost it (SCRIPT FLUSH, restart, failover) the call is retried once with
- * EVAL, which also reloads it, so callers never see {@code NOSCRIPT}. Each bucket is one hash
- * {@code <prefix>:{<bucketKey>}:<fingerprint>} that expires when it would be full again.
+ * EVAL, which also reloads it, so callers never see {@code NOSCRIPT}. Each bucket is one string
+ * {@code <prefix>:{<bucketKey>}:<fingerprint>} that expires when it would be full again (layout in the script header).
+ * Time a decision waits in the batcher's queue counts towards the overload timeout only, never as a Redis failure; a
+ * failed batch fails each of its decisions with the same failure.
  *
  * <p>Faults (each covered by a test against real redis-server processes):
  * <ul>
@@ -83,11 +90,16 @@ public final class RedisBucketStore implements BucketStore {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBucketStore.class);
 
-    private static final String[] SMALL_COSTS = new String[17];
     private static final int MAX_CACHED_SPECS = 4096;
     /** Longest pause between reconnect attempts with resources this store creates. */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
     private static final long TIMER_TICK_MILLIS = 5;
+    /** Batches in flight per connection before decisions queue (W). */
+    static final int BATCH_WINDOW = 2;
+    /** The queue holds this many full batches per window slot before a decision is shed as overload. */
+    static final int QUEUE_BATCHES = 8;
+    /** MOVED/ASK redirects Lettuce follows for one decision sent again after its batch was refused. */
+    static final int ROUTED_MAX_REDIRECTS = 3;
 
     /**
      * Install on your own {@code ClientResources} ({@code DefaultClientResources.builder().nettyCustomizer(...)}) when
@@ -128,12 +140,6 @@ public final class RedisBucketStore implements BucketStore {
     private static final java.util.function.Supplier<Delay> RECONNECT_DELAY =
             () -> Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS);
 
-    static {
-        for (int i = 0; i < SMALL_COSTS.length; i++) {
-            SMALL_COSTS[i] = Integer.toString(i);
-        }
-    }
-
     private final StatefulConnection<String, String> connection;
     private final RedisConnectionSettings settings;
     private final String keyPrefix;
@@ -144,6 +150,10 @@ public final class RedisBucketStore implements BucketStore {
     private final HashedWheelTimer timer;
     private final SpecArguments arguments = new SpecArguments(MAX_CACHED_SPECS);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Null when every decision is its own script call ({@code batch=false}) or on Cluster. */
+    private final Batcher batcher;
+    /** Cluster with batching: a lane per node or slot; null otherwise. */
+    private final ClusterLanes lanes;
 
     /**
      * A store on a standalone or Sentinel connection. {@link #close()} closes the connection but not its client.
@@ -160,11 +170,20 @@ public final class RedisBucketStore implements BucketStore {
     /** A store on a Cluster connection; otherwise as {@link #RedisBucketStore(StatefulRedisConnection, RedisConnectionSettings, MicrosClock)}. */
     public RedisBucketStore(StatefulRedisClusterConnection<String, String> connection, RedisConnectionSettings settings,
             MicrosClock nowOverride) {
-        this(connection, settings, nowOverride, null);
+        this(connection, settings, nowOverride, null, true);
     }
 
     private RedisBucketStore(StatefulConnection<String, String> connection, RedisConnectionSettings settings,
             MicrosClock nowOverride, AutoCloseable ownedResources) {
+        this(connection, settings, nowOverride, ownedResources, true);
+    }
+
+    /**
+     * @param crossSlot on Cluster, whether to batch per node when every master runs Redis 7+ (false forces the lane
+     *                  per slot that Redis 6.2 needs; tests use it)
+     */
+    private RedisBucketStore(StatefulConnection<String, String> connection, RedisConnectionSettings settings,
+            MicrosClock nowOverride, AutoCloseable ownedResources, boolean crossSlot) {
         this.connection = connection;
         this.settings = settings;
         this.keyPrefix = settings.keyPrefix();
@@ -186,6 +205,26 @@ public final class RedisBucketStore implements BucketStore {
         }
         this.deadline = new ReplyDeadline(timer, settings.timeout().toNanos(), settings.overloadTimeout().toNanos(),
                 watched, this::describe);
+        boolean cluster = connection instanceof StatefulRedisClusterConnection;
+        int maxQueued = QUEUE_BATCHES * settings.batchSize() * BATCH_WINDOW;
+        this.batcher = settings.batching() && !cluster
+                ? new Batcher(settings.batchSize(), BATCH_WINDOW, maxQueued,
+                        (batch, done) -> send(connection, BucketScript.PER_SLOT, batch, done, null))
+                : null;
+        if (settings.batching() && cluster) {
+            StatefulRedisClusterConnection<String, String> c = (StatefulRedisClusterConnection<String, String>) connection;
+            boolean perNode = crossSlot && RedisVersions.allMastersAtLeast(c, 7);
+            log.info("redis cluster {}: batches per {}", settings.describeNodes(), perNode ? "node (Redis 7+)" : "slot");
+            this.lanes = new ClusterLanes(c, perNode, this::send,
+                    sender -> new Batcher(settings.batchSize(), BATCH_WINDOW, maxQueued, sender));
+        } else {
+            this.lanes = null;
+        }
+    }
+
+    /** The Cluster lanes, null unless batching on Cluster (for tests). */
+    ClusterLanes clusterLanes() {
+        return lanes;
     }
 
     /** Connects with new client resources, which {@link #close()} shuts down. Blocks while connecting (startup only). */
@@ -204,6 +243,13 @@ public final class RedisBucketStore implements BucketStore {
      */
     public static RedisBucketStore connect(RedisConnectionSettings settings, ClientResources resources,
             MicrosClock nowOverride) {
+        return connect(settings, resources, nowOverride, true);
+    }
+
+    /** As {@link #connect(RedisConnectionSettings, ClientResources, MicrosClock)}; {@code crossSlot} false forces
+     * Cluster batches per slot, as on Redis 6.2 (tests). */
+    static RedisBucketStore connect(RedisConnectionSettings settings, ClientResources resources,
+            MicrosClock nowOverride, boolean crossSlot) {
         if (settings.tls() && settings.trustedCertificate() != null
                 && !Files.isReadable(settings.trustedCertificate())) {
             throw new StoreUnavailableException("cannot connect to redis " + settings.describeNodes()
@@ -230,7 +276,11 @@ public final class RedisBucketStore implements BucketStore {
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                                 .enablePeriodicRefresh(Duration.ofSeconds(30))
                                 .enableAllAdaptiveRefreshTriggers()
+                                // a MOVED refreshes the table within a second (default 30 s), so batches stop
+                                // going to a slot's old node soon after a migration or failover
+                                .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
                                 .build())
+                        .maxRedirects(ROUTED_MAX_REDIRECTS)
                         .autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                         .socketOptions(socket)
@@ -239,7 +289,7 @@ public final class RedisBucketStore implements BucketStore {
                         .build());
                 StatefulRedisClusterConnection<String, String> c = cc.connect(StringCodec.UTF8);
                 return new RedisBucketStore(c, settings, nowOverride,
-                        owned(cc::shutdown, ownResources ? res : null));
+                        owned(cc::shutdown, ownResources ? res : null), crossSlot);
             }
             RedisClient rc = RedisClient.create(res);
             client[0] = rc::shutdown;
@@ -293,38 +343,80 @@ public final class RedisBucketStore implements BucketStore {
             long now = nowOverride != null ? nowOverride.nowMicros() : MicrosClock.SYSTEM.nowMicros();
             return CompletableFuture.completedFuture(Decision.costExceedsCapacity(spec, cost, now));
         }
-        String[] keys = {RedisKeys.key(keyPrefix, bucketKey, spec)};
-        String[] argv = arguments.template(spec).clone();
-        argv[0] = nowOverride != null ? Long.toString(nowOverride.nowMicros()) : "0";
-        argv[1] = cost < SMALL_COSTS.length ? SMALL_COSTS[(int) cost] : Long.toString(cost);
-
         CompletableFuture<Decision> out = new CompletableFuture<>();
         if (closed.get()) {
             out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
             return out;
         }
-        ReplyDeadline.Call call = deadline.start(out, "decide");
-        StampedCommand<List<Object>> evalsha = script(CommandType.EVALSHA, BucketScript.SHA1, keys, argv);
-        call.command = evalsha;
-        dispatch(evalsha).whenComplete((result, error) -> {
+        PendingDecision p = new PendingDecision(RedisKeys.key(keyPrefix, bucketKey, spec), spec, cost, out);
+        // The deadline starts now, so time queued in this process counts towards the overload timeout (never towards
+        // the silence budget: until its batch is sent the call has no command, see ReplyDeadline).
+        p.call = deadline.start(out, "decide");
+        if (batcher != null) {
+            batcher.submit(p);
+        } else if (lanes != null) {
+            lanes.submit(p);
+        } else {
+            send(connection, BucketScript.PER_SLOT, List.of(p), () -> { }, null);
+        }
+        return out;
+    }
+
+    /**
+     * Sends one batch as a single script call on {@code via} and completes its decisions; {@code done} runs once the
+     * reply or the failure is in, before the decisions complete, so the batcher's next batch leaves first. On
+     * {@code NOSCRIPT} the batch is retried once with EVAL (which reloads the script on that node). When Redis refused
+     * the call as not the node of its keys and {@code refused} is given, the decisions go to it, uncompleted.
+     */
+    private void send(StatefulConnection<String, String> via, BucketScript script, List<PendingDecision> decisions,
+            Runnable done, java.util.function.Consumer<List<PendingDecision>> refused) {
+        String now = nowOverride != null ? Long.toString(nowOverride.nowMicros()) : "0";
+        DecisionBatch batch = DecisionBatch.of(decisions, now, arguments, script.keysInArgv);
+        StampedCommand<List<Object>> evalsha = script(CommandType.EVALSHA, script.sha1, batch.keys, batch.argv);
+        carry(decisions, evalsha);
+        dispatch(via, evalsha).whenComplete((result, error) -> {
             if (error == null) {
-                complete(out, spec, cost, result);
+                done.run();
+                batch.complete(result);
             } else if (isNoScript(error)) {
                 // Redis lost the script (flush, restart, failover): EVAL runs and caches it on the key's node.
-                StampedCommand<List<Object>> eval = script(CommandType.EVAL, BucketScript.TEXT, keys, argv);
-                call.command = eval;
-                dispatch(eval).whenComplete((r2, e2) -> {
+                StampedCommand<List<Object>> eval = script(CommandType.EVAL, script.text, batch.keys, batch.argv);
+                carry(decisions, eval);
+                dispatch(via, eval).whenComplete((r2, e2) -> {
+                    done.run();
                     if (e2 == null) {
-                        complete(out, spec, cost, r2);
+                        batch.complete(r2);
+                    } else if (refused != null && isRefused(e2)) {
+                        refused.accept(decisions);
                     } else {
-                        out.completeExceptionally(failure(e2));
+                        batch.fail(failure(e2));
                     }
                 });
+            } else if (refused != null && isRefused(error)) {
+                done.run();
+                refused.accept(decisions);
             } else {
-                out.completeExceptionally(failure(error));
+                done.run();
+                batch.fail(failure(error));
             }
         });
-        return out;
+    }
+
+    /**
+     * Whether Redis refused the call because (some of) its keys are not on that node, so nothing ran: MOVED, ASK and
+     * TRYAGAIN before the script, or a script's access to a non-local key, which aborts it before its first write.
+     */
+    static boolean isRefused(Throwable error) {
+        String m = unwrap(error).getMessage();
+        return m != null && (m.startsWith("MOVED ") || m.startsWith("ASK ") || m.startsWith("TRYAGAIN")
+                || m.contains("non local key"));
+    }
+
+    /** Points each decision's deadline at the command that now carries it. */
+    private static void carry(List<PendingDecision> decisions, StampedCommand<?> command) {
+        for (PendingDecision p : decisions) {
+            p.call.command = command;
+        }
     }
 
     private static StampedCommand<List<Object>> script(CommandType type, String scriptOrSha, String[] keys,
@@ -335,30 +427,13 @@ public final class RedisBucketStore implements BucketStore {
     }
 
     /** Hands the command to Lettuce; a dispatch that throws completes the command instead. */
-    private <T> StampedCommand<T> dispatch(StampedCommand<T> command) {
+    private <T> StampedCommand<T> dispatch(StatefulConnection<String, String> via, StampedCommand<T> command) {
         try {
-            connection.dispatch(command);
+            via.dispatch(command);
         } catch (RuntimeException e) {
             command.completeExceptionally(e);
         }
         return command;
-    }
-
-    private static void complete(CompletableFuture<Decision> out, BucketSpec spec, long cost, List<Object> r) {
-        try {
-            int n = spec.size();
-            if (r == null || r.size() != n + 2) {
-                throw new IllegalStateException("unexpected script reply of " + (r == null ? 0 : r.size())
-                        + " values for " + n + " limits");
-            }
-            long[] levels = new long[n];
-            for (int i = 0; i < n; i++) {
-                levels[i] = (Long) r.get(i + 2);
-            }
-            out.complete(Decision.of(spec, cost, (Long) r.get(0) == 1L, levels, (Long) r.get(1)));
-        } catch (RuntimeException e) {
-            out.completeExceptionally(new StoreUnavailableException("bad reply from redis: " + e.getMessage(), e));
-        }
     }
 
     @Override
@@ -372,7 +447,7 @@ public final class RedisBucketStore implements BucketStore {
         StampedCommand<String> ping = new StampedCommand<>(new Command<>(CommandType.PING,
                 new StatusOutput<>(StringCodec.UTF8)));
         call.command = ping;
-        dispatch(ping).whenComplete((pong, error) -> {
+        dispatch(connection, ping).whenComplete((pong, error) -> {
             if (error == null) {
                 out.complete(null);
             } else {
@@ -424,6 +499,12 @@ public final class RedisBucketStore implements BucketStore {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (batcher != null) {
+            batcher.close();
+        }
+        if (lanes != null) {
+            lanes.close();
         }
         timer.stop();
         try {

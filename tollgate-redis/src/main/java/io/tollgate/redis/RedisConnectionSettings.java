@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  * A query string may set the {@linkplain Option options}: {@code timeout}, {@code connectTimeout},
  * {@code overloadTimeout} (e.g. {@code 250ms}, {@code 2s}, or plain milliseconds), {@code prefix},
  * {@code trustedCertificate} (path of a PEM file with the CA or self-signed server certificate to trust over TLS; see
- * {@link #withTrustedCertificate}), and {@code verifyPeer=false} (TLS without certificate checks, for tests only).
+ * {@link #withTrustedCertificate}), {@code verifyPeer=false} (TLS without certificate checks, for tests only),
+ * {@code batch=false} (one script call per decision instead of batches; see {@link #batching()}) and
+ * {@code batchSize} (most decisions per script call, 1-1024).
  * IPv6 hosts go in brackets: {@code redis://[::1]:6379}.
  *
  * <p>The description remembers which options were given (by the URL or a builder call) and which are library
@@ -50,6 +52,10 @@ public final class RedisConnectionSettings {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Default prefix of every key the store writes. */
     public static final String DEFAULT_KEY_PREFIX = "tollgate";
+    /** Default of the most decisions one script call carries. */
+    public static final int DEFAULT_BATCH_SIZE = 64;
+    /** Largest batch size accepted. */
+    public static final int MAX_BATCH_SIZE = 1024;
 
     /** How the nodes are arranged. */
     public enum Mode {
@@ -59,7 +65,8 @@ public final class RedisConnectionSettings {
     /** The settings besides the address that a URL query or a caller may give, each with a library default. */
     public enum Option {
         TIMEOUT("timeout"), CONNECT_TIMEOUT("connectTimeout"), OVERLOAD_TIMEOUT("overloadTimeout"), KEY_PREFIX("prefix"),
-        VERIFY_PEER("verifyPeer"), TRUSTED_CERTIFICATE("trustedCertificate");
+        VERIFY_PEER("verifyPeer"), TRUSTED_CERTIFICATE("trustedCertificate"), BATCH("batch"),
+        BATCH_SIZE("batchSize");
 
         private final String urlName;
 
@@ -97,6 +104,8 @@ public final class RedisConnectionSettings {
     private final String keyPrefix;
     private final boolean verifyPeer;
     private final Path trustedCertificate;
+    private final boolean batching;
+    private final int batchSize;
     private final Set<Option> explicit;
 
     private RedisConnectionSettings(Builder b) {
@@ -115,6 +124,8 @@ public final class RedisConnectionSettings {
         this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : DEFAULT_KEY_PREFIX;
         this.verifyPeer = b.verifyPeer == null || b.verifyPeer;
         this.trustedCertificate = b.trustedCertificate;
+        this.batching = b.batching == null || b.batching;
+        this.batchSize = b.batchSize != null ? b.batchSize : DEFAULT_BATCH_SIZE;
         EnumSet<Option> given = EnumSet.noneOf(Option.class);
         addIf(given, Option.TIMEOUT, b.timeout);
         addIf(given, Option.CONNECT_TIMEOUT, b.connectTimeout);
@@ -122,6 +133,8 @@ public final class RedisConnectionSettings {
         addIf(given, Option.KEY_PREFIX, b.keyPrefix);
         addIf(given, Option.VERIFY_PEER, b.verifyPeer);
         addIf(given, Option.TRUSTED_CERTIFICATE, b.trustedCertificate);
+        addIf(given, Option.BATCH, b.batching);
+        addIf(given, Option.BATCH_SIZE, b.batchSize);
         this.explicit = Set.copyOf(given);
     }
 
@@ -146,6 +159,8 @@ public final class RedisConnectionSettings {
         b.keyPrefix = explicit.contains(Option.KEY_PREFIX) ? keyPrefix : null;
         b.verifyPeer = explicit.contains(Option.VERIFY_PEER) ? verifyPeer : null;
         b.trustedCertificate = trustedCertificate;
+        b.batching = explicit.contains(Option.BATCH) ? batching : null;
+        b.batchSize = explicit.contains(Option.BATCH_SIZE) ? batchSize : null;
         return b;
     }
 
@@ -274,6 +289,19 @@ public final class RedisConnectionSettings {
         return keyPrefix;
     }
 
+    /**
+     * Whether concurrent decisions on a standalone or Sentinel connection are coalesced into one script call each
+     * (default true); false makes every decision its own call. Cluster connections are never batched (yet).
+     */
+    public boolean batching() {
+        return batching;
+    }
+
+    /** The most decisions one script call carries when {@link #batching()}; default {@value #DEFAULT_BATCH_SIZE}. */
+    public int batchSize() {
+        return batchSize;
+    }
+
     /** The password, for building connections and redacting messages only; never log it. */
     String password() {
         return password;
@@ -363,7 +391,8 @@ public final class RedisConnectionSettings {
                 + (password != null ? ", password=***" : "") + ", timeout=" + timeout.toMillis() + "ms"
                 + ", connectTimeout=" + connectTimeout.toMillis() + "ms, overloadTimeout=" + overloadTimeout.toMillis()
                 + "ms, keyPrefix=" + keyPrefix
-                + (trustedCertificate != null ? ", trustedCertificate=" + trustedCertificate : "") + '}';
+                + (trustedCertificate != null ? ", trustedCertificate=" + trustedCertificate : "")
+                + (batching ? ", batchSize=" + batchSize : ", batch=false") + '}';
     }
 
     private static void addIf(Set<Option> set, Option option, Object value) {
@@ -391,6 +420,8 @@ public final class RedisConnectionSettings {
         private String keyPrefix;
         private Boolean verifyPeer;
         private Path trustedCertificate;
+        private Boolean batching;
+        private Integer batchSize;
         // the first problem found while collecting (a bad host or port), reported by build() with the rest
         private RedisSettingsException pending;
 
@@ -490,6 +521,18 @@ public final class RedisConnectionSettings {
             return this;
         }
 
+        /** See {@link RedisConnectionSettings#batching()}; null for the default (true). */
+        public Builder batching(Boolean batching) {
+            this.batching = batching;
+            return this;
+        }
+
+        /** See {@link RedisConnectionSettings#batchSize()}: 1-1024; null for the default. */
+        public Builder batchSize(Integer batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
         /** @throws RedisSettingsException naming the first field that is wrong */
         public RedisConnectionSettings build() {
             if (pending != null) {
@@ -529,6 +572,9 @@ public final class RedisConnectionSettings {
             if (keyPrefix != null && !PREFIX.matcher(keyPrefix).matches()) {
                 throw RedisSettingsException.field("keyPrefix", "must be 1-64 characters of [A-Za-z0-9._:-|], got \""
                         + keyPrefix + "\"");
+            }
+            if (batchSize != null && (batchSize < 1 || batchSize > MAX_BATCH_SIZE)) {
+                throw RedisSettingsException.field("batchSize", "must be 1-" + MAX_BATCH_SIZE + ", got " + batchSize);
             }
             return new RedisConnectionSettings(this);
         }

@@ -7,19 +7,53 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /**
- * Builds Redis keys {@code <prefix>:{<bucketKey>}:<fingerprint>}. The braces make the bucket key the Cluster hash tag,
- * so one decision always touches one slot.
+ * Builds Redis keys {@code <prefix>:{<bucketKey>}:2<fp>}: layout tag {@code 2}, then the spec fingerprint's first 30
+ * bits in 5 base64url characters. The braces make the bucket key the Cluster hash tag, so one decision always touches
+ * one slot. The previous layout (a hash, {@code tollgate.lua}) lived at {@code <prefix>:{<bucketKey>}:<8 hex
+ * fingerprint>}: a different suffix length, so the two layouts never share a key (see the script header, Upgrading).
+ * Public for tools that look at the stored buckets (the benchmark's memory probe); the store is the only writer.
  */
-final class RedisKeys {
+public final class RedisKeys {
 
     /** Longest bucket key used verbatim; longer ones are hashed. */
     static final int MAX_VERBATIM = 128;
+    /** Marks the fixed-width string layout of {@code tollgate_batch.lua}. */
+    static final char LAYOUT_TAG = '2';
+
+    private static final char[] BASE64URL =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray();
 
     private RedisKeys() {
     }
 
-    static String key(String prefix, String bucketKey, BucketSpec spec) {
-        return prefix + ":{" + safe(bucketKey) + "}:" + spec.fingerprint();
+    /** The key the store keeps {@code bucketKey}'s bucket of {@code spec} under, with key prefix {@code prefix}. */
+    public static String key(String prefix, String bucketKey, BucketSpec spec) {
+        return prefix + ":{" + safe(bucketKey) + "}:" + suffix(spec);
+    }
+
+    /** The key {@code tollgate.lua} used for the same bucket: read once by the batch script when the new key is missing. */
+    static String legacyKey(String prefix, String bucketKey, BucketSpec spec) {
+        return prefix + ":{" + safe(bucketKey) + "}:" + legacySuffix(spec);
+    }
+
+    /** The previous layout's suffix: the spec fingerprint, 8 hex digits. */
+    static String legacySuffix(BucketSpec spec) {
+        return spec.fingerprint();
+    }
+
+    /**
+     * Six characters (tag and 30 bits of fingerprint), two fewer than the previous eight hex digits: with the default
+     * prefix an IPv4 client's key stays within 44 characters, one allocation class (see the README, memory).
+     */
+    static String suffix(BucketSpec spec) {
+        long fp = Long.parseLong(spec.fingerprint(), 16) >>> 2; // 32 bits -> 30
+        char[] s = new char[6];
+        s[0] = LAYOUT_TAG;
+        for (int i = 5; i >= 1; i--) {
+            s[i] = BASE64URL[(int) (fp & 63)];
+            fp >>>= 6;
+        }
+        return new String(s);
     }
 
     /**

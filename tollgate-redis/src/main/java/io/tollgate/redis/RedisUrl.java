@@ -190,8 +190,10 @@ final class RedisUrl {
                 case "prefix" -> b.keyPrefix(v);
                 case "verifyPeer" -> b.verifyPeer(bool(k, v));
                 case "trustedCertificate" -> b.trustedCertificate(v.isEmpty() ? null : Path.of(v));
+                case "batch" -> b.batching(bool(k, v));
+                case "batchSize" -> b.batchSize(integer(k, v));
                 default -> throw bad("query", "unknown option \"" + k + "\"; known: timeout, connectTimeout,"
-                        + " overloadTimeout, prefix, verifyPeer, trustedCertificate");
+                        + " overloadTimeout, prefix, verifyPeer, trustedCertificate, batch, batchSize");
             }
         }
     }
@@ -203,6 +205,13 @@ final class RedisUrl {
         }
         long n = Long.parseLong(m.group(1));
         return "s".equals(m.group(2)) ? Duration.ofSeconds(n) : Duration.ofMillis(n);
+    }
+
+    private int integer(String option, String v) {
+        if (!v.matches("[0-9]{1,9}")) {
+            throw bad(option, option + " must be a whole number, got \"" + v + "\"");
+        }
+        return Integer.parseInt(v);
     }
 
     private boolean bool(String option, String v) {

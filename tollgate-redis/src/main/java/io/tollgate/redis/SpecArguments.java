@@ -4,12 +4,13 @@ import io.tollgate.core.bucket.BucketSpec;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-spec script arguments, computed once: {@code [now, cost, cap_1, inc_1, upt_1, ...]} with the first two slots
- * left for the caller to fill in a clone.
+ * Per-spec script arguments, computed once: the spec table entry {@code [legacySuffix, n, cap_1, inc_1, upt_1, ...,
+ * cap_n, inc_n, upt_n]} of {@code tollgate_batch.lua} ({@code legacySuffix} names the previous layout's key, see
+ * {@link RedisKeys#legacySuffix}).
  */
 final class SpecArguments {
 
-    private record Entry(BucketSpec spec, String[] template) {
+    private record Entry(BucketSpec spec, String[] entry) {
     }
 
     private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
@@ -19,12 +20,12 @@ final class SpecArguments {
         this.maxEntries = maxEntries;
     }
 
-    /** The shared template; callers must clone it before writing. */
-    String[] template(BucketSpec spec) {
+    /** The shared entry; callers must not write to it. */
+    String[] entry(BucketSpec spec) {
         Entry e = cache.get(spec.fingerprint());
         // Fingerprints are short hashes, so confirm the spec itself (identity is the usual, cheap case).
         if (e != null && (e.spec == spec || e.spec.equals(spec))) {
-            return e.template;
+            return e.entry;
         }
         String[] t = build(spec);
         if (e == null) {
@@ -39,6 +40,8 @@ final class SpecArguments {
     static String[] build(BucketSpec spec) {
         int n = spec.size();
         String[] t = new String[2 + 3 * n];
+        t[0] = RedisKeys.legacySuffix(spec);
+        t[1] = Integer.toString(n);
         for (int i = 0; i < n; i++) {
             t[2 + 3 * i] = Long.toString(spec.capacityUnits(i));
             t[3 + 3 * i] = Long.toString(spec.unitsPerMicro(i));

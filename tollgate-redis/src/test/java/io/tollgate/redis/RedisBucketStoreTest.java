@@ -16,7 +16,6 @@ import io.tollgate.testsupport.redis.RedisExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -128,14 +127,15 @@ class RedisBucketStoreTest {
             assertThat(decide(fixedStore, "multi", spec, 1).allowed()).isTrue();
         }
         String key = keyOf("multi", spec);
-        Map<String, String> before = redis.hgetall(key);
+        String before = redis.get(key);
         Decision denied = decide(fixedStore, "multi", spec, 1);
         assertThat(denied.allowed()).isFalse();
         assertThat(denied.remaining(0)).isEqualTo(2);
         assertThat(denied.remaining(1)).isZero();
-        assertThat(redis.hgetall(key)).isEqualTo(before);
-        assertThat(before.get("1")).isEqualTo(Long.toString(2 * spec.unitsPerToken(0)));
-        assertThat(before.get("2")).isEqualTo("0");
+        assertThat(redis.get(key)).isEqualTo(before);
+        // value layout: fixed-width binary t, level_1, level_2 (see RedisBatchScriptTest.value)
+        assertThat(redis.strlen(key)).isEqualTo(7 + RedisBatchScriptTest.width(spec.capacityUnits(0))
+                + RedisBatchScriptTest.width(spec.capacityUnits(1)));
     }
 
     @Test
@@ -194,17 +194,15 @@ class RedisBucketStoreTest {
         clock.set(T0 + 40_000_000);
         decide(fixedStore, "nowrite", spec, 2);
         String key = keyOf("nowrite", spec);
-        Map<String, String> state = redis.hgetall(key);
+        String state = redis.get(key);
         long ttl = redis.pttl(key);
-        long hsets = commandCalls("hset");
-        long pexpires = commandCalls("pexpire");
+        long sets = commandCalls("set");
         for (int i = 0; i < 5; i++) {
             assertThat(decide(fixedStore, "nowrite", spec, 1).allowed()).isFalse();
         }
-        assertThat(redis.hgetall(key)).isEqualTo(state);
+        assertThat(redis.get(key)).isEqualTo(state);
         assertThat(redis.pttl(key)).isPositive().isLessThanOrEqualTo(ttl);
-        assertThat(commandCalls("hset")).isEqualTo(hsets);
-        assertThat(commandCalls("pexpire")).isEqualTo(pexpires);
+        assertThat(commandCalls("set")).isEqualTo(sets);
     }
 
     @Test
@@ -213,7 +211,7 @@ class RedisBucketStoreTest {
         String hostile = "a}{b c\n" + "x".repeat(200);
         assertThat(decide(store, hostile, spec, 1).allowed()).isTrue();
         String key = keyOf(hostile, spec);
-        assertThat(key).matches("tollgate:\\{h:[A-Za-z0-9_-]{22}\\}:[0-9a-f]{8}");
+        assertThat(key).matches("tollgate:\\{h:[A-Za-z0-9_-]{22}\\}:2[A-Za-z0-9_-]{5}");
         assertThat(redis.exists(key)).isOne();
         assertThat(RedisKeys.safe("user:42|GET")).isEqualTo("user:42|GET");
     }

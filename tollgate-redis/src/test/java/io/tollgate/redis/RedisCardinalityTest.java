@@ -31,7 +31,8 @@ class RedisCardinalityTest {
     static final int KEYS = 200_000;
     static final int WINDOW = 512;
     static final BucketSpec SPEC = BucketSpec.of(Limit.of(100, 1, RefillPeriod.MINUTE)); // 1 token back = 60 s TTL
-    static final Pattern KEY = Pattern.compile("tollgate:\\{([^{}]+)\\}:[0-9a-f]{8}");
+    /** The key layout of {@link RedisKeys}: {@code tollgate:{<bucket key>}:2<fp>}, here with SPEC's suffix. */
+    static final Pattern KEY = Pattern.compile("tollgate:\\{([^{}]+)\\}:" + Pattern.quote(RedisKeys.suffix(SPEC)));
 
     @Test
     void twoHundredThousandKeysAreSmallAllExpireAndHostileKeysStayOut() throws Exception {
@@ -74,7 +75,8 @@ class RedisCardinalityTest {
                 String hostileKey = RedisKeys.key("tollgate", hostile.toString(), SPEC);
                 assertThat(store.tryConsume(hostile.toString(), SPEC, 1).toCompletableFuture()
                         .get(10, TimeUnit.SECONDS).allowed()).isTrue();
-                assertThat(hostileKey).matches("tollgate:\\{h:[A-Za-z0-9_-]{22}\\}:[0-9a-f]{8}");
+                assertThat(hostileKey).matches("tollgate:\\{h:[A-Za-z0-9_-]{22}\\}:2[A-Za-z0-9_-]{5}");
+                assertThat(hostileKey).endsWith(":" + RedisKeys.suffix(SPEC));
                 assertThat(hostileKey.length()).isLessThanOrEqualTo(64);
                 assertThat(hostileKey.chars().filter(c -> c == '{').count()).isOne();
                 assertThat(hostileKey.chars().filter(c -> c == '}').count()).isOne();

@@ -28,6 +28,8 @@ class RedisConnectionBuilderTest {
         assertThat(s.keyPrefix()).isEqualTo("tollgate");
         assertThat(s.verifyPeer()).isTrue();
         assertThat(s.trustedCertificate()).isNull();
+        assertThat(s.batching()).isTrue();
+        assertThat(s.batchSize()).isEqualTo(RedisConnectionSettings.DEFAULT_BATCH_SIZE);
         for (Option o : Option.values()) {
             assertThat(s.isExplicit(o)).as(o.name()).isFalse();
         }
@@ -39,7 +41,7 @@ class RedisConnectionBuilderTest {
                 .host("[::1]", 26380).sentinelMasterId("m").database(2).username("u").password("pw").tls(true)
                 .timeout(Duration.ofMillis(300)).connectTimeout(Duration.ofSeconds(1))
                 .overloadTimeout(Duration.ofSeconds(5)).keyPrefix("app").verifyPeer(false)
-                .trustedCertificate(Path.of("/ca.pem")).build();
+                .trustedCertificate(Path.of("/ca.pem")).batching(false).batchSize(128).build();
         assertThat(s.hosts()).containsExactly(new HostAndPort("s1", 26379), new HostAndPort("::1", 26380));
         assertThat(s.describeNodes()).isEqualTo("sentinel s1:26379,[::1]:26380 master m tls");
         assertThat(s.username()).isEqualTo("u");

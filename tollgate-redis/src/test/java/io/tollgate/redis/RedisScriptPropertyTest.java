@@ -62,7 +62,7 @@ class RedisScriptPropertyTest {
     }
 
     /** Mostly small steps, some zero, some backwards, some long. */
-    private static long timeStep(Random r) {
+    static long timeStep(Random r) {
         int kind = r.nextInt(10);
         return switch (kind) {
             case 0, 1 -> 0;
@@ -76,7 +76,7 @@ class RedisScriptPropertyTest {
      * Random limits of at most 5 tokens per second: then any written key lives at least 200 ms of real time, and the
      * test removes each TTL right after the step, so Redis expiry (real time) never disagrees with the simulated clock.
      */
-    private static BucketSpec randomSpec(Random r) {
+    static BucketSpec randomSpec(Random r) {
         int n = 1 + r.nextInt(3);
         List<Limit> limits = new ArrayList<>();
         while (limits.size() < n) {

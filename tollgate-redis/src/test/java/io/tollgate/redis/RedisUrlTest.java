@@ -20,7 +20,8 @@ class RedisUrlTest {
     @Test
     void everyOptionIsReadAndExplicit() {
         RedisConnectionSettings s = RedisConnectionSettings.fromUrl("rediss://u:hunter2@h:6380/4?timeout=250ms"
-                + "&connectTimeout=3s&overloadTimeout=4000&prefix=myapp&verifyPeer=false&trustedCertificate=%2Fca.pem");
+                + "&connectTimeout=3s&overloadTimeout=4000&prefix=myapp&verifyPeer=false&trustedCertificate=%2Fca.pem"
+                + "&batch=false&batchSize=32");
         assertThat(s.timeout()).isEqualTo(Duration.ofMillis(250));
         assertThat(s.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(s.overloadTimeout()).isEqualTo(Duration.ofSeconds(4));
@@ -28,6 +29,8 @@ class RedisUrlTest {
         assertThat(s.verifyPeer()).isFalse();
         assertThat(s.trustedCertificate()).isEqualTo(Path.of("/ca.pem"));
         assertThat(s.database()).isEqualTo(4);
+        assertThat(s.batching()).isFalse();
+        assertThat(s.batchSize()).isEqualTo(32);
         for (Option o : Option.values()) {
             assertThat(s.isExplicit(o)).as(o.name()).isTrue();
         }
@@ -83,6 +86,10 @@ class RedisUrlTest {
                         "must be at least the timeout (3000 ms)"),
                 Arguments.of("redis://user:hunter2@host?prefix=a%7Bb", "prefix", "prefix must be 1-64 characters"),
                 Arguments.of("redis://user:hunter2@host?verifyPeer=maybe", "verifyPeer", "true or false"),
+                Arguments.of("redis://user:hunter2@host?batch=yes", "batch", "true or false"),
+                Arguments.of("redis://user:hunter2@host?batchSize=many", "batchSize", "whole number"),
+                Arguments.of("redis://user:hunter2@host?batchSize=0", "batchSize", "must be 1-1024"),
+                Arguments.of("redis://user:hunter2@host?batchSize=2000", "batchSize", "must be 1-1024"),
                 Arguments.of("redis://user:hunter2@host?prefix=%zz", "option prefix", "bad percent escape"));
     }
 

@@ -90,6 +90,51 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves {@code slot} from node {@code from} to node {@code to} as redis-cli's resharding does: {@code CLUSTER
+     * SETSLOT IMPORTING} on the target, {@code MIGRATING} on the source, then {@code MIGRATE} one key at a time
+     * (pausing {@code pause} after each, so clients meet the half-moved slot: ASK and TRYAGAIN), until the source
+     * holds none, then {@code CLUSTER SETSLOT NODE} on every node (clients then get MOVED). Blocks until done.
+     *
+     * @return how many keys were moved
+     */
+    public int migrateSlot(int slot, int from, int to, Duration pause) {
+        RedisClient client = RedisClient.create();
+        try {
+            List<RedisCommands<String, String>> c = new ArrayList<>();
+            for (RedisServer n : nodes) {
+                RedisURI uri = n.uri();
+                uri.setTimeout(Duration.ofSeconds(5));
+                c.add(client.connect(uri).sync());
+            }
+            String fromId = c.get(from).clusterMyId();
+            String toId = c.get(to).clusterMyId();
+            RedisServer target = nodes.get(to);
+            c.get(to).clusterSetSlotImporting(slot, fromId);
+            c.get(from).clusterSetSlotMigrating(slot, toId);
+            int moved = 0;
+            List<String> keys;
+            while (!(keys = c.get(from).clusterGetKeysInSlot(slot, 1)).isEmpty()) {
+                c.get(from).migrate(target.host(), target.port(), keys.get(0), 0, 5_000);
+                moved++;
+                Thread.sleep(pause.toMillis());
+            }
+            c.get(to).clusterSetSlotNode(slot, toId);
+            c.get(from).clusterSetSlotNode(slot, toId);
+            for (int i = 0; i < c.size(); i++) {
+                if (i != from && i != to) {
+                    c.get(i).clusterSetSlotNode(slot, toId);
+                }
+            }
+            return moved;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
     public List<RedisServer> nodes() {
         return nodes;
     }
