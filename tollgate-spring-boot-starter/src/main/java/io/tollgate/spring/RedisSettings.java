@@ -42,9 +42,13 @@ final class RedisSettings {
     /**
      * How long a caller may wait for one store call in the worst case: the overload timeout in force (a queue) plus
      * the timeout in force (a silent Redis at its end), plus a margin. Backstops the Servlet filter and bounds the
-     * health check.
+     * health check. The connection-details bean is the one in force when there is one (an application's own
+     * included); without it (another store) the properties and defaults decide.
      */
-    static Duration callBudget(TollgateProperties.Redis r) {
+    static Duration callBudget(TollgateProperties.Redis r, RedisConnectionSettings inForce) {
+        if (inForce != null) {
+            return callBudget(inForce);
+        }
         RedisConnectionSettings s;
         try {
             s = from(r);
@@ -52,6 +56,14 @@ final class RedisSettings {
             // A bad address fails startup in the Redis store's own bean; with the in-memory store it is never used.
             s = withProperties(NO_ADDRESS, r, false);
         }
+        return callBudget(s);
+    }
+
+    static Duration callBudget(TollgateProperties.Redis r) {
+        return callBudget(r, null);
+    }
+
+    private static Duration callBudget(RedisConnectionSettings s) {
         return s.overloadTimeout().plus(s.timeout()).plusMillis(250);
     }
 

@@ -1,7 +1,9 @@
 package io.tollgate.spring;
 
 import io.tollgate.core.limiter.StoreChain;
+import io.tollgate.redis.RedisConnectionSettings;
 import io.tollgate.spring.observe.TollgateHealthIndicator;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -22,7 +24,8 @@ public class TollgateHealthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "tollgateHealthIndicator")
-    public TollgateHealthIndicator tollgateHealthIndicator(StoreChain chain, TollgateProperties props) {
-        return new TollgateHealthIndicator(chain, RedisSettings.callBudget(props.getRedis()));
+    public TollgateHealthIndicator tollgateHealthIndicator(StoreChain chain, TollgateProperties props,
+                                                           ObjectProvider<RedisConnectionSettings> redis) {
+        return new TollgateHealthIndicator(chain, RedisSettings.callBudget(props.getRedis(), redis.getIfAvailable()));
     }
 }

@@ -3,7 +3,9 @@ package io.tollgate.spring;
 import io.tollgate.spring.web.RequestGate;
 import io.tollgate.spring.web.TollgateServletFilter;
 import io.tollgate.spring.web.TollgateWebFilter;
+import io.tollgate.redis.RedisConnectionSettings;
 import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -22,10 +24,11 @@ public class TollgateServletAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "tollgateServletFilter")
     public FilterRegistrationBean<TollgateServletFilter> tollgateServletFilter(RequestGate gate,
-                                                                               TollgateProperties props) {
+                                                                               TollgateProperties props,
+                                                                               ObjectProvider<RedisConnectionSettings> redis) {
         // A backstop only: the store answers within the overload timeout (plus the silence budget when Redis stops
         // answering at the end of it); this bounds the wait if that ever fails to fire.
-        Duration maxWait = RedisSettings.callBudget(props.getRedis());
+        Duration maxWait = RedisSettings.callBudget(props.getRedis(), redis.getIfAvailable());
         FilterRegistrationBean<TollgateServletFilter> reg =
                 new FilterRegistrationBean<>(new TollgateServletFilter(gate, maxWait));
         reg.setName("tollgateServletFilter");

@@ -8,11 +8,14 @@ import io.lettuce.core.resource.NettyCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.Channel;
+import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.limiter.Outcome;
 import io.tollgate.core.limiter.RateLimiter;
 import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSetSource;
+import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.redis.RedisBucketStore;
 import io.tollgate.redis.RedisConnectionSettings;
@@ -20,6 +23,8 @@ import io.tollgate.spring.observe.TollgateHealthIndicator;
 import io.tollgate.spring.observe.TollgateMetrics;
 import io.tollgate.spring.web.RequestGate;
 import io.tollgate.testsupport.redis.RedisServer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -114,12 +119,52 @@ class AutoConfigurationConcernsTest {
     }
 
     @Test
+    void theHealthBudgetComesFromTheConnectionDetailsBeanInForce() {
+        // An application's own connection details (50 ms silence, 100 ms overload): the health check waits for
+        // those plus the 250 ms margin, not for the 2 s default the properties alone would give.
+        RedisConnectionSettings mine = RedisConnectionSettings.fromUrl(redis.url() + "?timeout=50ms&overloadTimeout=100ms");
+        runner.withBean(RedisConnectionSettings.class, () -> mine).withBean(BucketStore.class, SilentStore::new)
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    var health = ctx.getBean(TollgateHealthIndicator.class).health();
+                    assertThat(health.getDetails().get("error")).isEqualTo("no answer within 400 ms");
+                });
+    }
+
+    @Test
     void disabledMeansNoBeansAtAll() {
         runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withPropertyValues("tollgate.enabled=false", url()).run(ctx -> assertThat(ctx).hasNotFailed()
                         .doesNotHaveBean(RateLimiter.class).doesNotHaveBean(RequestGate.class)
                         .doesNotHaveBean(TollgateMetrics.class).doesNotHaveBean(TollgateHealthIndicator.class)
                         .doesNotHaveBean(ClientResources.class).doesNotHaveBean(StoreChain.class));
+    }
+
+    /** A shared store that never answers. */
+    static final class SilentStore implements BucketStore {
+        @Override
+        public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public CompletionStage<Void> ping() {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public String describe() {
+            return "silent";
+        }
+
+        @Override
+        public boolean distributed() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** An application's own Lettuce resources, as Spring Data Redis would define them, with a customizer of its own. */
