@@ -5,8 +5,8 @@ package io.tollgate.core.bucket;
  *
  * <p>A bucket's state is one level per limit (in {@link Limit#unitsPerToken() units}) and the time in microseconds at
  * which those levels were true. A missing bucket is full. Refill is continuous and exact:
- * {@code level + elapsed * unitsPerMicro}, capped at the capacity. The Redis script {@code tollgate.lua} implements the
- * very same steps, so both stores reach identical decisions for identical inputs.
+ * {@code level + elapsed * unitsPerMicro}, capped at the capacity. The Redis store's script ({@code tollgate_batch.lua})
+ * implements the very same steps, so both stores reach identical decisions for identical inputs.
  */
 public final class TokenBucket {
 
