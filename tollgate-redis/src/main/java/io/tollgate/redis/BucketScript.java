@@ -32,7 +32,7 @@ final class BucketScript {
             + "  for i = 1, d do k[i] = a[i + 1] end\n"
             + "  for i = d + 2, #a do r[#r + 1] = a[i] end\n"
             + "  return k, r\n"
-            + "end)(ARGV)\n" + PER_SLOT.text, true);
+            + "end)(ARGV)\n" + readingKeyByKey(PER_SLOT.text), true);
 
     /** The per-slot text (tests drive the script directly). */
     static final String TEXT = PER_SLOT.text;
@@ -47,6 +47,16 @@ final class BucketScript {
         this.text = text;
         this.sha1 = sha1(text);
         this.keysInArgv = keysInArgv;
+    }
+
+    /** The text with {@code ONE_SLOT} off: one MGET must not span slots, so the Cluster variant reads key by key. */
+    private static String readingKeyByKey(String text) {
+        String on = "local ONE_SLOT = true";
+        int at = text.indexOf(on);
+        if (at < 0 || text.indexOf(on, at + 1) >= 0) {
+            throw new IllegalStateException(RESOURCE + " must set ONE_SLOT exactly once");
+        }
+        return text.replace(on, "local ONE_SLOT = false");
     }
 
     private static String load() {

@@ -28,41 +28,43 @@
 -- Variant   on Redis 7+ Cluster the store loads this text behind "#!lua flags=allow-cross-slot-keys" and a prologue
 --           that takes the keys from ARGV (ARGV[1] = D, ARGV[2..D+1] the keys, then the arguments above), so one call
 --           can carry keys of several slots of one node: declared KEYS of different slots are refused with CROSSSLOT
---           even with that flag. A key that is not on the node fails the whole call before its first write.
+--           even with that flag. A key that is not on the node fails the whole call before its first write. That
+--           variant reads key by key (ONE_SLOT = false), since even there one command must stay within one slot.
 --
 -- Order     every read and check of the whole call runs before its first write, so an error cannot leave a
 --           half-written bucket; per decision all limits are consumed or none; a denial writes nothing; each
 --           written key is written once, with its final state and TTL.
--- State of one key: t (nil = missing, full) and levels (nil entries = full).
+-- Cost      one MGET of the call's distinct keys and one SET per key that an allowed decision changed; no table is
+--           made per decision except a key's state when first read, so the work per decision stays small.
+-- State     of one key while the call runs: {t, level_1, .., level_n}; t == false for a missing key (a full bucket).
+local ONE_SLOT = true -- false in the Cluster variant (see Variant): one command must not span slots
+local unpack, tonumber, floor = unpack, tonumber, math.floor
+local call, pack, unpk = redis.call, struct.pack, struct.unpack
+
 local function readHash(key, spec)
   local fields = {'t'}
   for i = 1, spec.n do fields[i + 1] = i end
   local h = redis.pcall('HMGET', key, unpack(fields))
-  if type(h) == 'table' and h.err then return {levels = {}} end -- not a hash: not ours, start full
-  local levels = {}
-  for i = 1, spec.n do levels[i] = tonumber(h[i + 1]) end
-  return {t = tonumber(h[1]), levels = levels}
+  local st = {false}
+  if type(h) == 'table' and h.err then return st end -- not a hash: not ours, start full
+  st[1] = tonumber(h[1]) or false
+  for i = 1, spec.n do st[i + 1] = tonumber(h[i + 1]) or spec.cap[i] end
+  return st
 end
 
-local function read(key, spec)
-  local v = redis.call('GET', key)
+local function decode(key, v, spec)
   if not v then
     return readHash(string.match(key, '^(.*:)[^:]*$') .. spec.old, spec)
   end
-  if #v ~= spec.size then return {levels = {}} end
-  local r = {struct.unpack(spec.fmt, v)}
-  local levels = {}
-  for i = 1, spec.n do levels[i] = r[i + 1] end
-  return {t = r[1], levels = levels}
-end
-
-local function encode(st)
-  return struct.pack(st.spec.fmt, st.t, unpack(st.levels, 1, st.spec.n))
+  if #v ~= spec.size then return {false} end
+  local st = {unpk(spec.fmt, v)}
+  st[spec.n + 2] = nil -- unpack's trailing next position
+  return st
 end
 
 local now = tonumber(ARGV[1])
 if now == 0 then
-  local tm = redis.call('TIME')
+  local tm = call('TIME')
   now = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
 end
 
@@ -85,8 +87,28 @@ for s = 1, tonumber(ARGV[2]) do
 end
 
 local states = {} -- key -> state read or written in this call
+local specOf = {} -- key -> spec of its last allowed decision, for keys to write
 local written = {} -- keys to write, in order of their first allowed decision
+local nw = 0
 local out = {now}
+local o = 1
+local lv = {} -- scratch: refilled levels of the current decision
+-- One MGET reads every distinct key of the call (cheaper than a GET each); values[slot[key]] is the key's value.
+local slot, distinct = {}, {}
+for d = 1, #KEYS do
+  local key = KEYS[d]
+  if slot[key] == nil then
+    distinct[#distinct + 1] = key
+    slot[key] = #distinct
+  end
+end
+local values
+if ONE_SLOT then
+  values = call('MGET', unpack(distinct))
+else
+  values = {}
+  for i = 1, #distinct do values[i] = call('GET', distinct[i]) end
+end
 for d = 1, #KEYS do
   local key = KEYS[d]
   local spec = specs[tonumber(ARGV[p])]
@@ -94,55 +116,63 @@ for d = 1, #KEYS do
   p = p + 2
   local st = states[key]
   if st == nil then
-    st = read(key, spec)
+    st = decode(key, values[slot[key]], spec)
     states[key] = st
   end
-  local t = st.t
+  local n, cap, inc, upt = spec.n, spec.cap, spec.inc, spec.upt
+  local t = st[1]
   local at = now
-  if t ~= nil and t > now then at = t end -- clock went backwards: no time passed
   local elapsed = 0
-  if t ~= nil then elapsed = at - t end
-  local levels = {}
+  if t then
+    if t > now then at = t end -- clock went backwards: no time passed
+    elapsed = at - t
+  end
   local allowed = 1
-  for i = 1, spec.n do
-    local cap = spec.cap[i]
-    local inc = spec.inc[i]
-    local level = st.levels[i] or cap
-    local missing = cap - level
+  for i = 1, n do
+    local c = cap[i]
+    local level = t and st[i + 1] or c
+    local missing = c - level
     if missing <= 0 then
-      level = cap
+      level = c
     elseif elapsed > 0 then
       -- elapsed >= ceil(missing/inc) <=> elapsed*inc >= missing; the product form avoids an inexact division
       -- and rounds monotonically, so the comparison stays exact even when the product passes 2^53.
-      if elapsed * inc >= missing then level = cap else level = level + elapsed * inc end
+      if elapsed * inc[i] >= missing then level = c else level = level + elapsed * inc[i] end
     end
-    levels[i] = level
-    if level < cost * spec.upt[i] then allowed = 0 end
+    lv[i] = level
+    if level < cost * upt[i] then allowed = 0 end
   end
+  out[o + 1] = allowed
+  out[o + 2] = at - now
   if allowed == 1 then
-    for i = 1, spec.n do levels[i] = levels[i] - cost * spec.upt[i] end
-    if not st.dirty then
-      st.dirty = true
-      written[#written + 1] = key
+    for i = 1, n do
+      local level = lv[i] - cost * upt[i]
+      st[i + 1] = level
+      out[o + 2 + i] = level
     end
-    st.t = at
-    st.levels = levels
-    st.spec = spec
+    st[1] = at
+    if specOf[key] == nil then
+      nw = nw + 1
+      written[nw] = key
+    end
+    specOf[key] = spec
+  else
+    for i = 1, n do out[o + 2 + i] = lv[i] end
   end
-  out[#out + 1] = allowed
-  out[#out + 1] = at - now
-  for i = 1, spec.n do out[#out + 1] = levels[i] end
+  o = o + 2 + n
 end
 
-for _, key in ipairs(written) do
-  local st = states[key]
-  local untilFull = st.t - now -- the levels are true at st.t, ahead of now if the clock went backwards
-  for i = 1, st.spec.n do
-    local inc = st.spec.inc[i]
-    local w = math.floor((st.spec.cap[i] - st.levels[i] + inc - 1) / inc)
-    if st.t - now + w > untilFull then untilFull = st.t - now + w end
+for w = 1, nw do
+  local key = written[w]
+  local st, spec = states[key], specOf[key]
+  local t = st[1]
+  local untilFull = t - now -- the levels are true at t, ahead of now if the clock went backwards
+  for i = 1, spec.n do
+    local inc = spec.inc[i]
+    local u = t - now + floor((spec.cap[i] - st[i + 1] + inc - 1) / inc)
+    if u > untilFull then untilFull = u end
   end
   -- allowed decisions take at least one unit, so untilFull >= 1: every written key expires
-  redis.call('SET', key, encode(st), 'PX', math.ceil(untilFull / 1000) + 1)
+  call('SET', key, pack(spec.fmt, unpack(st, 1, spec.n + 1)), 'PX', math.ceil(untilFull / 1000) + 1)
 end
 return out
