@@ -77,7 +77,8 @@ public final class BenchMain {
             System.out.printf("redis-server %s (%s) on 127.0.0.1:%d%n", redisVersion,
                     io.tollgate.testsupport.redis.RedisBinary.path(), redis.port());
             RedisFigures figures = redisPhases(rb, plan, report);
-            List<HttpPhase.Result> http = HttpPhase.run(redis, rb, plan.httpMillis());
+            List<HttpPhase.Result> http = HttpPhase.run(redis, rb, plan.httpMillis(),
+                    plan.quick() ? 15_000 : 120_000);
             report.http(http);
             CpuSample.server = null;
             localPhase(plan, report);

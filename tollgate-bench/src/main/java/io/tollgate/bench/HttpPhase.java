@@ -41,6 +41,11 @@ final class HttpPhase {
      * Keyed by IP; a billion-token burst that no identity can spend in a bounded run, refilled at 1/s so a bucket
      * stays in Redis (its TTL is the time to refill) and can be counted after the run.
      */
+    /** One warm-up slice. */
+    static final long WARM_SLICE_MILLIS = 5_000;
+    /** Two slices in a row within this share of each other count as steady. */
+    static final double STEADY_SPREAD = 0.05;
+
     static final String RULES = "{\"default\": {\"capacity\": 1000000000, \"refill_rate\": 1}}";
 
     /**
@@ -92,7 +97,8 @@ final class HttpPhase {
      * Runs all three modes with {@link #CONNECTIONS} connections, or returns an empty list (and prints why) when the
      * server is not present. {@code rb} empties Redis before each measured run and counts its keys after it.
      */
-    static List<Result> run(RedisServer redis, RedisBench rb, long millisPerMode) throws Exception {
+    static List<Result> run(RedisServer redis, RedisBench rb, long millisPerMode, long maxWarmMillis)
+            throws Exception {
         int concurrency = CONNECTIONS;
         File jar = serverJar();
         List<Result> out = new ArrayList<>();
@@ -138,13 +144,8 @@ final class HttpPhase {
                 }
                 String path = System.getProperty("tollgate.bench.http.path", "/");
                 String wrk = Procs.onPath("wrk");
-                // a fresh server JVM needs many seconds of JIT warm-up before its figures mean anything
-                long warm = Math.max(6000, millisPerMode * 3 / 2);
-                if (wrk != null) {
-                    wrk(wrk, wrkScript, port, path, concurrency, warm);
-                } else {
-                    load(port, path, concurrency, warm);
-                }
+                String steady = warmUp(wrk, wrkScript, port, path, concurrency, millisPerMode, maxWarmMillis);
+                System.out.println("  HTTP mode " + mode + " warm-up: " + steady);
                 // Redis CPU and buckets of the measured run only (Redis is idle in the other modes).
                 rb.flush();
                 CpuSample cpu0 = CpuSample.now();
@@ -166,6 +167,30 @@ final class HttpPhase {
             }
         }
         return out;
+    }
+
+    /**
+     * Loads a fresh server until its throughput is steady: slices of {@link #WARM_SLICE_MILLIS} until two in a row
+     * differ by at most {@link #STEADY_SPREAD}, and never less than {@code minMillis} nor more than
+     * {@code maxMillis}. On 2 cores a fresh server JVM gains 3-6x over its first minute of load (JIT), so a
+     * fixed short warm-up measures the compiler, not the server. Returns what it saw, for the log.
+     */
+    static String warmUp(String wrk, Path script, int port, String path, int concurrency, long minMillis,
+            long maxMillis) throws Exception {
+        long start = System.nanoTime();
+        double last = Double.NaN;
+        StringBuilder seen = new StringBuilder();
+        while (true) {
+            Result r = wrk != null ? wrk(wrk, script, port, path, concurrency, WARM_SLICE_MILLIS)
+                    : load(port, path, concurrency, WARM_SLICE_MILLIS);
+            long elapsed = (System.nanoTime() - start) / 1_000_000;
+            seen.append(seen.length() == 0 ? "" : ", ").append(Math.round(r.rps()));
+            boolean steady = !Double.isNaN(last) && Math.abs(r.rps() - last) <= STEADY_SPREAD * last;
+            if ((steady && elapsed >= minMillis) || elapsed >= maxMillis) {
+                return seen + " rps over " + elapsed / 1000 + " s" + (steady ? " (steady)" : " (not steady: cut off)");
+            }
+            last = r.rps();
+        }
     }
 
     /** A wrk script that sends each request as the next of the {@link #IDENTITIES} clients, requests pre-formatted. */

@@ -67,9 +67,11 @@ final class Report {
               `GET /` over 64 keep-alive connections from 50 identities (`X-Forwarded-For: 198.51.100.1` to `.50`,
               with 127.0.0.1 a trusted proxy), under an IP-keyed default rule of 1,000,000,000 burst @ 1/s that none
               of them can exceed in the run. Load: `wrk -t2 -c64 --latency` with a script that sends each request as
-              the next identity when wrk is on the PATH, else a Java keep-alive generator with 64 connections; a
-              warm-up of at least 6 s first (a fresh server JVM is far from its steady state for seconds). Redis is
-              emptied before the measured run; the buckets it holds afterwards are counted (50 expected).
+              the next identity when wrk is on the PATH, else a Java keep-alive generator with 64 connections. Each
+              mode is first warmed in 5 s slices until two slices in a row are within 5% of each other (at least
+              the measured duration, at most 120 s; 15 s with `--quick`): on 2 cores a fresh server JVM gains 3-6x
+              over its first minute of load, so a short fixed warm-up measured the JIT. Redis is emptied before the
+              measured run; the buckets it holds afterwards are counted (50 expected).
             - Load average: `/proc/loadavg` (1, 5 and 15 minutes) when the bench starts and when it ends.
             """;
 

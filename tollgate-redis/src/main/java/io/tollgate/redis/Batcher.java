@@ -12,9 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Coalesces the concurrent decisions of one lane (one connection today; one Cluster node or slot later) into script
  * calls, without a timer.
  *
- * <p>While fewer than {@code window} batches are in flight, a decision goes out at once, as a batch of one: at low load
- * nothing waits. Otherwise it joins a queue, and whenever an in-flight batch finishes, up to {@code maxBatch} queued
- * decisions go out together as the next batch. The queue holds at most {@code maxQueued} decisions; one more is
+ * <p>While no batch is in flight, a decision goes out at once, as a batch of one: at low load nothing waits. Otherwise
+ * it joins a queue, and whenever an in-flight batch finishes, up to {@code maxBatch} queued decisions go out together
+ * as the next batch. Beside a batch in flight, a further one (up to {@code window} in all) goes out only once
+ * {@code minExtraBatch} decisions wait: when Redis answers before that many gather (a near Redis) every call carries
+ * as many decisions as it can, and when the round trip is long enough for that many to gather (a far Redis, or a
+ * busy one) the next batch does not wait for it. The queue holds at most {@code maxQueued} decisions; one more is
  * overload and fails at once with {@link StoreOverloadedException} (shed with 503, never a failure policy).
  *
  * <p>A batch holds its window slot until its sender reports it done (reply or failure), or until every decision in it
@@ -37,6 +40,7 @@ final class Batcher {
 
     private final int maxBatch;
     private final int window;
+    private final int minExtraBatch;
     private final int maxQueued;
     private final Sender sender;
     private final ConcurrentLinkedQueue<PendingDecision> queue = new ConcurrentLinkedQueue<>();
@@ -44,12 +48,14 @@ final class Batcher {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closed;
 
-    Batcher(int maxBatch, int window, int maxQueued, Sender sender) {
-        if (maxBatch < 1 || window < 1 || maxQueued < 0) {
-            throw new IllegalArgumentException("maxBatch and window must be positive, maxQueued non-negative");
+    Batcher(int maxBatch, int window, int minExtraBatch, int maxQueued, Sender sender) {
+        if (maxBatch < 1 || window < 1 || minExtraBatch < 1 || maxQueued < 0) {
+            throw new IllegalArgumentException("maxBatch, window and minExtraBatch must be positive, maxQueued"
+                    + " non-negative");
         }
         this.maxBatch = maxBatch;
         this.window = window;
+        this.minExtraBatch = minExtraBatch;
         this.maxQueued = maxQueued;
         this.sender = sender;
     }
@@ -98,7 +104,7 @@ final class Batcher {
     private boolean tryTakeSlot() {
         while (true) {
             int f = inFlight.get();
-            if (f >= window) {
+            if (f >= window || (f > 0 && queued.get() < minExtraBatch)) {
                 return false;
             }
             if (inFlight.compareAndSet(f, f + 1)) {

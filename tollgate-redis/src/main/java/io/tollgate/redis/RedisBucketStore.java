@@ -94,7 +94,12 @@ public final class RedisBucketStore implements BucketStore {
     /** Longest pause between reconnect attempts with resources this store creates. */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
     private static final long TIMER_TICK_MILLIS = 5;
-    /** Batches in flight per connection before decisions queue (W). */
+    /**
+     * Batches in flight per connection before decisions queue (W); the second goes out only once half a batch waits
+     * (see {@link Batcher}). Measured on loopback, sending the second at once made calls smaller and cost Redis more
+     * per decision (quick bench, 10k keys: 103k/s at 7.2 µs of Redis CPU per decision against 137k/s at 4.7 µs with
+     * one batch at a time; HTTP at 64 connections: 16-19 against 13-14 µs per request).
+     */
     static final int BATCH_WINDOW = 2;
     /** The queue holds this many full batches per window slot before a decision is shed as overload. */
     static final int QUEUE_BATCHES = 8;
@@ -208,7 +213,7 @@ public final class RedisBucketStore implements BucketStore {
         boolean cluster = connection instanceof StatefulRedisClusterConnection;
         int maxQueued = QUEUE_BATCHES * settings.batchSize() * BATCH_WINDOW;
         this.batcher = settings.batching() && !cluster
-                ? new Batcher(settings.batchSize(), BATCH_WINDOW, maxQueued,
+                ? new Batcher(settings.batchSize(), BATCH_WINDOW, extraBatch(settings), maxQueued,
                         (batch, done) -> send(connection, BucketScript.PER_SLOT, batch, done, null))
                 : null;
         if (settings.batching() && cluster) {
@@ -216,7 +221,7 @@ public final class RedisBucketStore implements BucketStore {
             boolean perNode = crossSlot && RedisVersions.allMastersAtLeast(c, 7);
             log.info("redis cluster {}: batches per {}", settings.describeNodes(), perNode ? "node (Redis 7+)" : "slot");
             this.lanes = new ClusterLanes(c, perNode, this::send,
-                    sender -> new Batcher(settings.batchSize(), BATCH_WINDOW, maxQueued, sender));
+                    sender -> new Batcher(settings.batchSize(), BATCH_WINDOW, extraBatch(settings), maxQueued, sender));
         } else {
             this.lanes = null;
         }
@@ -316,6 +321,11 @@ public final class RedisBucketStore implements BucketStore {
     }
 
     /** TLS trust: the settings' PEM file if given, else the JVM default; peer verification as the URI says. */
+    /** Decisions that must wait before a batch goes out beside one in flight: half a batch. */
+    static int extraBatch(RedisConnectionSettings settings) {
+        return Math.max(1, settings.batchSize() / 2);
+    }
+
     private static SslOptions sslOptions(RedisConnectionSettings settings) {
         SslOptions.Builder b = SslOptions.builder().jdkSslProvider();
         if (settings.trustedCertificate() != null) {

@@ -27,7 +27,7 @@ class BatcherTest {
     @Test
     void sendsAtOnceWhileTheWindowIsOpenThenBatchesTheQueue() {
         List<Sent> sent = new ArrayList<>();
-        Batcher b = new Batcher(3, 2, 10, (batch, done) -> sent.add(new Sent(batch, done)));
+        Batcher b = new Batcher(3, 2, 1, 10, (batch, done) -> sent.add(new Sent(batch, done)));
         List<PendingDecision> all = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
             PendingDecision p = pending();
@@ -54,8 +54,39 @@ class BatcherTest {
     }
 
     @Test
+    void aBatchBesideOneInFlightWaitsUntilEnoughDecisionsWait() {
+        List<Sent> sent = new ArrayList<>();
+        Batcher b = new Batcher(4, 2, 2, 10, (batch, done) -> sent.add(new Sent(batch, done)));
+        List<PendingDecision> all = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            all.add(pending());
+        }
+        b.submit(all.get(0)); // nothing in flight: out at once
+        b.submit(all.get(1)); // one in flight, one waiting: fewer than 2, so it waits
+        assertThat(sent).hasSize(1);
+        assertThat(b.queued()).isOne();
+        b.submit(all.get(2)); // two waiting: the second slot opens for both
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(1).batch()).containsExactly(all.get(1), all.get(2));
+        b.submit(all.get(3));
+        b.submit(all.get(4));
+        b.submit(all.get(5)); // the window is full however many wait
+        assertThat(sent).hasSize(2);
+        sent.get(0).done().run(); // one slot free beside one in flight, 3 waiting: out together
+        assertThat(sent).hasSize(3);
+        assertThat(sent.get(2).batch()).containsExactly(all.get(3), all.get(4), all.get(5));
+        b.submit(all.get(6)); // one waiting beside two in flight
+        sent.get(1).done().run(); // one in flight again, but only one waits: it stays
+        assertThat(sent).hasSize(3);
+        sent.get(2).done().run(); // nothing in flight: whatever waits goes out
+        assertThat(sent).hasSize(4);
+        assertThat(sent.get(3).batch()).containsExactly(all.get(6));
+        assertThat(b.queued()).isZero();
+    }
+
+    @Test
     void aFullQueueIsOverload() {
-        Batcher b = new Batcher(4, 1, 3, (batch, done) -> { });
+        Batcher b = new Batcher(4, 1, 1, 3, (batch, done) -> { });
         List<PendingDecision> all = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             PendingDecision p = pending();
