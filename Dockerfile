@@ -10,6 +10,7 @@ COPY mvnw ./
 COPY .mvn .mvn
 COPY pom.xml ./
 COPY tollgate-core/pom.xml tollgate-core/
+COPY tollgate-envoy/pom.xml tollgate-envoy/
 COPY tollgate-redis/pom.xml tollgate-redis/
 COPY tollgate-spring-boot-starter/pom.xml tollgate-spring-boot-starter/
 COPY tollgate-server/pom.xml tollgate-server/

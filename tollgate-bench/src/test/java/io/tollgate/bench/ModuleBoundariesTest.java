@@ -16,11 +16,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The module rules, checked over the compiled main classes of every module (this module depends on all of them):
  * adapters depend on the core, never the reverse; the core knows no framework, no Redis client and no network
- * library; the Redis store knows no Spring; nothing but the bench uses the server or the test tooling.
+ * library; the Redis store knows no Spring; the envoy module (configuration format) knows only the core; nothing but
+ * the bench uses the server or the test tooling.
  */
 class ModuleBoundariesTest {
 
-    private static final List<String> MODULES = List.of("tollgate-core", "tollgate-test-support",
+    private static final List<String> MODULES = List.of("tollgate-core", "tollgate-envoy", "tollgate-test-support",
             "tollgate-redis-test-support", "tollgate-redis", "tollgate-spring-boot-starter", "tollgate-server",
             "tollgate-bench");
 
@@ -44,6 +45,7 @@ class ModuleBoundariesTest {
         assertThat(classes.contain("io.tollgate.spring.TollgateAutoConfiguration")).isTrue();
         assertThat(classes.contain("io.tollgate.server.TollgateServer")).isTrue();
         assertThat(classes.contain("io.tollgate.testsupport.redis.RedisServer")).isTrue();
+        assertThat(classes.contain("io.tollgate.envoy.config.EnvoyConfig")).isTrue();
     }
 
     @Test
@@ -58,7 +60,17 @@ class ModuleBoundariesTest {
     void coreDependsOnNoAdapter() {
         noClasses().that().resideInAPackage("io.tollgate.core..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.tollgate.redis..", "io.tollgate.spring..",
-                        "io.tollgate.server..", "io.tollgate.bench..", "io.tollgate.testsupport..")
+                        "io.tollgate.server..", "io.tollgate.bench..", "io.tollgate.testsupport..",
+                        "io.tollgate.envoy..")
+                .check(classes);
+    }
+
+    @Test
+    void envoyModuleDependsOnTheCoreOnly() {
+        noClasses().that().resideInAPackage("io.tollgate.envoy..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "io.tollgate.redis..",
+                        "io.tollgate.spring..", "io.tollgate.server..", "io.tollgate.bench..",
+                        "io.tollgate.testsupport..")
                 .check(classes);
     }
 

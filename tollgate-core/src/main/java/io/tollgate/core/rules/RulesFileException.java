@@ -24,6 +24,19 @@ public class RulesFileException extends RuntimeException {
         this(file, rule, field, problem, null);
     }
 
+    /**
+     * For another configuration format with its own message layout (such as the envoyproxy/ratelimit YAML files): the
+     * parts keep their meaning, {@code message} is the whole text.
+     */
+    protected RulesFileException(String message, String file, String rule, String field, String problem,
+                                 Throwable cause) {
+        super(message, cause);
+        this.file = file;
+        this.rule = rule;
+        this.field = field;
+        this.problem = problem;
+    }
+
     private static String format(String file, String rule, String field, String problem) {
         StringBuilder sb = new StringBuilder(file == null ? "<rules>" : file).append(": ");
         if (rule != null) {

@@ -13,9 +13,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +52,7 @@ public final class RulesFileWatcher implements RuleSetSource, AutoCloseable {
     private final Path file;
     private final String fileName;
     private final AtomicReference<RuleSet> rules = new AtomicReference<>();
-    private final ScheduledExecutorService poller;
+    private final ReloadSchedule poller;
     /** The content last looked at, valid or not; only touched by the poller thread after construction. */
     private Snapshot seen;
     /** The last problem reported, so a broken file logs one ERROR rather than one per interval. */
@@ -69,19 +66,11 @@ public final class RulesFileWatcher implements RuleSetSource, AutoCloseable {
     public RulesFileWatcher(Path file, Duration interval) {
         this.file = Objects.requireNonNull(file, "file");
         this.fileName = file.toString();
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("reload interval must be positive, got " + interval);
-        }
+        ReloadSchedule.checkInterval(interval);
         Snapshot first = snapshot();
         rules.set(parse(first));
         seen = first;
-        poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tollgate-rules-watcher");
-            t.setDaemon(true);
-            return t;
-        });
-        long ms = interval.toMillis();
-        poller.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
+        poller = ReloadSchedule.start("tollgate-rules-watcher", interval, this::poll);
     }
 
     public RulesFileWatcher(Path file) {
@@ -181,6 +170,6 @@ public final class RulesFileWatcher implements RuleSetSource, AutoCloseable {
 
     @Override
     public void close() {
-        poller.shutdownNow();
+        poller.close();
     }
 }
