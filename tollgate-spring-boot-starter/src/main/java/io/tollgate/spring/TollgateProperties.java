@@ -123,7 +123,7 @@ public class TollgateProperties {
         /** Tokens added per period, greater than 0; may be fractional. Required with capacity. */
         private BigDecimal refillRate;
 
-        /** Refill period of capacity and refill-rate: second, minute, hour or day. Default second. */
+        /** Refill period of capacity and refill-rate: second, minute, hour, day, week (7 days), month (30) or year (365). Default second. */
         private RefillPeriod period;
 
         /**
@@ -257,7 +257,7 @@ public class TollgateProperties {
         /** Tokens added per period, greater than 0; may be fractional. Required. */
         private BigDecimal refillRate;
 
-        /** Refill period: second, minute, hour or day. Default second. */
+        /** Refill period: second, minute, hour, day, week (7 days), month (30) or year (365). Default second. */
         private RefillPeriod period;
 
         public Long getCapacity() {

@@ -180,6 +180,13 @@ class RuleDraftTest {
     void periods() {
         assertThat(valid(RuleDraft.named("a").limit(new LimitDraft(3L, BigDecimal.ONE, "HOUR"))).spec().limit(0)
                 .period()).isEqualTo(RefillPeriod.HOUR);
+        // the envoyproxy/ratelimit units are periods everywhere: 7, 30 and 365 days
+        assertThat(valid(RuleDraft.named("a").limit(new LimitDraft(100L, BigDecimal.valueOf(100), "week"))).spec()
+                .limit(0).period().micros()).isEqualTo(7 * 86_400_000_000L);
+        assertThat(valid(RuleDraft.named("a").limit(new LimitDraft(100L, BigDecimal.ONE, "Month"))).spec().limit(0)
+                .period()).isEqualTo(RefillPeriod.MONTH);
+        assertThat(valid(RuleDraft.named("a").limit(new LimitDraft(100L, BigDecimal.ONE, "year"))).spec().limit(0)
+                .period().micros()).isEqualTo(365 * 86_400_000_000L);
         assertProblem(RuleDraft.named("a").limits(List.of(new LimitDraft(3L, BigDecimal.ONE, "fortnight"))),
                 "limits[0].period", "fortnight", "but got \"fortnight\"");
     }
@@ -220,7 +227,7 @@ class RuleDraftTest {
     @Test
     void everyProblemIsReportedInFieldOrder() {
         Validated<Rule> v = RuleDraft.named("bad name")
-                .limits(List.of(new LimitDraft(0L, BigDecimal.ZERO, "week")))
+                .limits(List.of(new LimitDraft(0L, BigDecimal.ZERO, "fortnight")))
                 .methods(List.of("GE T")).key(List.of("ip", "ip")).cost(0L).mode("block").failurePolicy("retry")
                 .validate();
         assertThat(v.problems()).extracting(RuleProblem::field).containsExactly(null, "limits[0].capacity",

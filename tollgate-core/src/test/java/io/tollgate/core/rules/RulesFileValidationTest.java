@@ -76,7 +76,7 @@ class RulesFileValidationTest {
                 row("bad rate in second limit",
                         "{\"a\": {\"limits\": [{\"capacity\": 1, \"refill_rate\": 1}, {\"capacity\": 1, \"refill_rate\": -2}]}}",
                         "a", "limits[1].refill_rate", "but got -2"),
-                row("bad period", ruleA("\"period\": \"week\""), "a", "period", "but got \"week\""),
+                row("bad period", ruleA("\"period\": \"weekly\""), "a", "period", "but got \"weekly\""),
                 row("period not a string", ruleA("\"period\": 60"), "a", "period", "but got 60"),
                 row("bad period in limits",
                         "{\"a\": {\"limits\": [{\"capacity\": 1, \"refill_rate\": 1, \"period\": \"fortnight\"}]}}",
