@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
-import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -103,9 +102,11 @@ class TokenBucketMappingTest {
     }
 
     @Test
-    void theRulesFileKeepsItsFourPeriods() {
-        assertThat(List.of(RefillPeriod.values())).contains(RefillPeriod.WEEK, RefillPeriod.MONTH, RefillPeriod.YEAR);
-        assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> RefillPeriod.parse("week")))
-                .hasMessageContaining("\"second\", \"minute\", \"hour\", \"day\"");
+    void everyEnvoyUnitIsTheCorePeriodOfTheSameName() {
+        for (EnvoyUnit unit : EnvoyUnit.values()) {
+            assertThat(RefillPeriod.parse(unit.name())).isEqualTo(unit.period());
+        }
+        assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> RefillPeriod.parse("fortnight")))
+                .hasMessageContaining("\"week\", \"month\", \"year\"");
     }
 }
