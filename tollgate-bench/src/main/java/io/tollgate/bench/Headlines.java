@@ -62,7 +62,7 @@ record Headlines(Contenders<AsyncWindow.Result> tenK, Contenders<AsyncWindow.Res
         l.add(row("Redis memory of one default-rule IPv4 bucket, Tollgate ÷ Bucket4j",
                 mt.bytes() < 0 || mb.bytes() < 0 ? "n/a" : ratio((double) mt.bytes() / mb.bytes()),
                 String.format(Locale.ROOT, "%d B `%s` / %d B `%s`", mt.bytes(), mt.name(), mb.bytes(), mb.name()),
-                "≤100 B and ≤ Bucket4j"));
+                "≤80 B and ≤ Bucket4j"));
         double share = httpShare(http);
         l.add(row("HTTP, limiter on Redis ÷ limiter off (" + HttpPhase.CONNECTIONS + " connections, "
                         + HttpPhase.IDENTITIES + " identities)", Double.isNaN(share) ? "n/a" : Report.pct(share),

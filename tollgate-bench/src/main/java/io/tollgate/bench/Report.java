@@ -147,7 +147,7 @@ final class Report {
         row8(String.format(Locale.ROOT, "Tollgate `%s` vs Bucket4j `%s`%s", m.tollgate().name(), m.bucket4j().name(),
                         m.note().isEmpty() ? "" : " (" + m.note().replace('|', '/') + ")"),
                 t < 0 ? "n/a" : t + " B", b < 0 ? "n/a" : b + " B", known ? ratio((double) t / b) : "n/a", "", "",
-                "≤100 B and ≤ Bucket4j",
+                "≤80 B and ≤ Bucket4j",
                 known ? (t <= 100 ? "yes" : "no") + " / " + (t <= b ? "yes" : "no") : "n/a");
     }
 
@@ -179,7 +179,7 @@ final class Report {
                 (shortPrefix <= 100 ? "yes" : "no") + " / " + (shortPrefix <= bucket4j ? "yes" : "no"));
         row8("bytes per bucket (default key prefix `tollgate`)", String.format(Locale.ROOT, "%.1f B", tollgate),
                 String.format(Locale.ROOT, "%.1f B", bucket4j), ratio(tollgate / bucket4j), "", "",
-                "≤100 B and ≤ Bucket4j", (tollgate <= 100 ? "yes" : "no") + " / " + (tollgate <= bucket4j ? "yes" : "no"));
+                "≤80 B and ≤ Bucket4j", (tollgate <= 80 ? "yes" : "no") + " / " + (tollgate <= bucket4j ? "yes" : "no"));
     }
 
     void http(List<HttpPhase.Result> rs) {
