@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * decisions still go out and meet their own deadlines. Queued decisions already completed (shed by their deadline)
  * are skipped. Lock-free: callers and event loops never block here.
  *
+ * <p>Groups: a decision submitted with a {@link PendingDecision#group group} stands for the whole group, which is
+ * queued, counted and sent as a unit, never split across batches; so a batch may exceed {@code maxBatch} by less than
+ * one group. A group is skipped only when every decision of it has completed.
+ *
  * <p>Order: the decisions of one batch run in the order they were queued, but two batches in flight at once may reach
  * Redis in either order (a batch one thread has just formed can be overtaken by a decision another thread sends at
  * once, and a write issued on the connection's event loop goes ahead of writes other threads queued to it). Each
@@ -60,20 +64,23 @@ final class Batcher {
         this.sender = sender;
     }
 
-    /** Sends {@code p} now, queues it, or fails it as overload; never blocks. */
+    /** Sends {@code p} (with its group, if any) now, queues it, or fails it as overload; never blocks. */
     void submit(PendingDecision p) {
+        List<PendingDecision> members = p.members();
         if (closed) {
-            p.out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
+            StoreUnavailableException failure = new StoreUnavailableException("redis store is closed");
+            members.forEach(m -> m.out.completeExceptionally(failure));
             return;
         }
         if (queue.isEmpty() && tryTakeSlot()) {
-            launch(List.of(p));
+            launch(members);
             return;
         }
-        if (queued.incrementAndGet() > maxQueued) {
-            queued.decrementAndGet();
-            p.out.completeExceptionally(new StoreOverloadedException("redis decision queue full (" + maxQueued
-                    + " decisions waiting for " + window + " batches in flight): shed"));
+        if (queued.addAndGet(members.size()) > maxQueued) {
+            queued.addAndGet(-members.size());
+            StoreOverloadedException failure = new StoreOverloadedException("redis decision queue full (" + maxQueued
+                    + " decisions waiting for " + window + " batches in flight): shed");
+            members.forEach(m -> m.out.completeExceptionally(failure));
             return;
         }
         queue.add(p);
@@ -96,8 +103,10 @@ final class Batcher {
         closed = true;
         PendingDecision p;
         while ((p = queue.poll()) != null) {
-            queued.decrementAndGet();
-            p.out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
+            for (PendingDecision m : p.members()) {
+                queued.decrementAndGet();
+                m.out.completeExceptionally(new StoreUnavailableException("redis store is closed"));
+            }
         }
     }
 
@@ -119,9 +128,10 @@ final class Batcher {
             List<PendingDecision> batch = new ArrayList<>(Math.min(maxBatch, Math.max(1, queued.get())));
             PendingDecision p;
             while (batch.size() < maxBatch && (p = queue.poll()) != null) {
-                queued.decrementAndGet();
-                if (!p.out.isDone()) {
-                    batch.add(p);
+                List<PendingDecision> members = p.members();
+                queued.addAndGet(-members.size());
+                if (anyOpen(members)) {
+                    batch.addAll(members);
                 }
             }
             if (batch.isEmpty()) {
@@ -130,6 +140,15 @@ final class Batcher {
             }
             launch(batch);
         }
+    }
+
+    private static boolean anyOpen(List<PendingDecision> members) {
+        for (PendingDecision m : members) {
+            if (!m.out.isDone()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void launch(List<PendingDecision> batch) {

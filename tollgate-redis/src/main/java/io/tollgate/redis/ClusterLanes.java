@@ -28,6 +28,15 @@ import java.util.function.Function;
  * <p>Why a refused call is safe to send again: Redis refuses a call whose declared keys are elsewhere before the script
  * runs, and the script reads every key before its first write, so a non-local key aborts it with nothing written. A
  * decision is thus applied by at most one successful script call.
+ *
+ * <p>Groups ({@code tryConsumeAll}): Redis makes one script call atomic, and one call reaches one node (one slot before
+ * Redis 7). So a group is split by lane: the decisions of each lane form a group of their own, decided all or nothing
+ * within that lane, independently of the other lanes. A request whose keys live on one node (Redis 7+) or in one slot
+ * (every Redis; one bucket key under several specs) is all or nothing as on a single Redis. A request spanning nodes is
+ * all or nothing per node only: one node's part may be applied while another's is denied, so a denied request may have
+ * taken tokens on the nodes that allowed their part. Decisions sent again through the routing above (a slot moved, a
+ * refused call) are decided per key. Each decision still reports its own bucket truthfully, and the request as a whole
+ * is reported denied whenever any part was denied.
  */
 final class ClusterLanes {
 
@@ -40,6 +49,9 @@ final class ClusterLanes {
         void send(StatefulConnection<String, String> via, BucketScript script, List<PendingDecision> batch,
                 Runnable done, Consumer<List<PendingDecision>> refused);
     }
+
+    /** Lane key of a group's decisions whose slot our partition table does not cover. */
+    private static final Object NOT_COVERED = new Object();
 
     private final StatefulRedisClusterConnection<String, String> cluster;
     private final BucketScript script;
@@ -75,12 +87,35 @@ final class ClusterLanes {
         return routed.get();
     }
 
-    /** Queues {@code p} on its lane; never blocks. */
+    /** Queues {@code p} (or, for a group, each lane's part of it as a group of its own) on its lane; never blocks. */
     void submit(PendingDecision p) {
+        if (p.group == null) {
+            submitOne(p);
+            return;
+        }
+        Map<Object, List<PendingDecision>> parts = new LinkedHashMap<>();
+        for (PendingDecision m : p.group) {
+            int slot = SlotHash.getSlot(m.redisKey);
+            RedisClusterNode node = cluster.getPartitions().getPartitionBySlot(slot);
+            Object laneKey = node == null ? NOT_COVERED : crossSlot() ? node.getNodeId() : Integer.valueOf(slot);
+            parts.computeIfAbsent(laneKey, k -> new ArrayList<>(p.group.size())).add(m);
+        }
+        for (Map.Entry<Object, List<PendingDecision>> part : parts.entrySet()) {
+            List<PendingDecision> members = parts.size() == 1 ? p.group : List.copyOf(part.getValue());
+            members.forEach(m -> m.group = members);
+            if (part.getKey() == NOT_COVERED) {
+                routed(members);
+            } else {
+                submitOne(members.get(0));
+            }
+        }
+    }
+
+    private void submitOne(PendingDecision p) {
         int slot = SlotHash.getSlot(p.redisKey);
         RedisClusterNode node = cluster.getPartitions().getPartitionBySlot(slot);
         if (node == null) { // slot not covered in our table: let Lettuce route it (and fail it if it must)
-            routed(List.of(p));
+            routed(p.members());
             return;
         }
         Object laneKey = crossSlot() ? node.getNodeId() : Integer.valueOf(slot);

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The KEYS and ARGV of one {@code tollgate_batch.lua} call for a list of decisions, and the split of its flat reply
  * back into one {@link Decision} per caller (see the script header for both layouts). Each distinct spec is sent once
- * and referred to by its index.
+ * and referred to by its index. Decisions of one {@link PendingDecision#group group} must be consecutive in the list;
+ * each run of them is one script group, decided all or nothing (a lone decision is a group of its own).
  */
 final class DecisionBatch {
 
@@ -75,7 +76,7 @@ final class DecisionBatch {
             }
             specIndex[i] = s + 1;
         }
-        String[] argv = new String[2 + specArgs + 2 * d];
+        String[] argv = new String[2 + specArgs + 3 * d];
         argv[0] = nowArgument;
         argv[1] = small(specs.size());
         int a = 2;
@@ -84,9 +85,15 @@ final class DecisionBatch {
             System.arraycopy(entry, 0, argv, a, entry.length);
             a += entry.length;
         }
+        int group = 0;
         for (int i = 0; i < d; i++) {
+            PendingDecision p = decisions.get(i);
+            if (p.group == null || i == 0 || decisions.get(i - 1).group != p.group) {
+                group++;
+            }
             argv[a++] = small(specIndex[i]);
-            argv[a++] = small(decisions.get(i).cost);
+            argv[a++] = small(p.cost);
+            argv[a++] = small(group);
         }
         return new DecisionBatch(decisions, keys, argv);
     }
@@ -151,6 +158,7 @@ final class DecisionBatch {
                 levels[l] = (Long) r.get(at + 2 + l);
             }
             at += 2 + levels.length;
+            // allowed is this decision's own bucket; its group was applied exactly when all of the group's are
             out[i] = Decision.of(p.spec, p.cost, allowed, levels, now + ahead);
         }
         return out;

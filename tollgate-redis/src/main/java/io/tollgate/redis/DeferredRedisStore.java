@@ -2,10 +2,12 @@ package io.tollgate.redis;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.MicrosClock;
 import io.tollgate.core.store.StoreUnavailableException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -76,6 +78,16 @@ public final class DeferredRedisStore implements BucketStore {
         RedisBucketStore store = delegate.get();
         if (store != null) {
             return store.tryConsume(bucketKey, spec, cost);
+        }
+        maybeConnect();
+        return CompletableFuture.failedFuture(unavailable());
+    }
+
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+        RedisBucketStore store = delegate.get();
+        if (store != null) {
+            return store.tryConsumeAll(calls);
         }
         maybeConnect();
         return CompletableFuture.failedFuture(unavailable());

@@ -13,6 +13,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.NestedMultiOutput;
@@ -27,6 +28,7 @@ import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.MicrosClock;
 import io.tollgate.core.store.StoreException;
@@ -34,7 +36,11 @@ import io.tollgate.core.store.StoreTimeoutException;
 import io.tollgate.core.store.StoreUnavailableException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -53,6 +59,8 @@ import org.slf4j.LoggerFactory;
  * out at once, under load up to {@link RedisConnectionSettings#batchSize()} share one script call; a full queue sheds
  * with {@link io.tollgate.core.store.StoreOverloadedException}. With {@code batch=false}, and on Cluster, each decision
  * is its own call.
+ * {@link #tryConsumeAll} sends its calls as one group of one script call (alone with {@code batch=false}, else inside
+ * one batch), decided all or nothing by the script; on Cluster only per node, see {@link #tryConsumeAll}.
  * Each returned stage completes normally with the decision, or exceptionally with
  * <ul>
  *   <li>{@link StoreTimeoutException} when Redis sent nothing for the {@code timeout} after the command was written
@@ -369,6 +377,78 @@ public final class RedisBucketStore implements BucketStore {
         } else {
             send(connection, BucketScript.PER_SLOT, List.of(p), () -> { }, null);
         }
+        return out;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Standalone and Sentinel: one script call decides the whole request atomically, exactly as the contract says.
+     *
+     * <p>Cluster: one script call reaches one node, so a request is split by node (by slot before Redis 7, and without
+     * batching) and each part is decided all or nothing on its own. A request whose keys are all on one node (Redis 7+
+     * with batching) or in one slot keeps the full guarantee; a slot holds one bucket key (under each of its specs),
+     * since the bucket key is the hash tag. A request spanning nodes (or slots, where parts are per slot) does not:
+     * each node's part is applied if that node allows it, so a denied request may have taken tokens on the nodes that
+     * allowed their part (never more than each bucket allows, since every part is still atomic). Every decision reports
+     * its own bucket truthfully and the request is reported admitted only when every part was applied. Decisions whose
+     * slot moves while they wait are sent again one key per call.
+     */
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+        if (calls.isEmpty()) {
+            throw new IllegalArgumentException("tryConsumeAll needs at least one call");
+        }
+        List<Decision> never = BucketStore.neverAllowed(calls,
+                nowOverride != null ? nowOverride.nowMicros() : MicrosClock.SYSTEM.nowMicros());
+        if (never != null) {
+            return CompletableFuture.completedFuture(never);
+        }
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("redis store is closed"));
+        }
+        PendingDecision[] pending = new PendingDecision[calls.size()];
+        for (int i = 0; i < pending.length; i++) {
+            BucketCall c = calls.get(i);
+            pending[i] = new PendingDecision(RedisKeys.key(keyPrefix, c.bucketKey(), c.spec()), c.spec(), c.cost(),
+                    new CompletableFuture<>());
+            pending[i].call = deadline.start(pending[i].out, "decide");
+        }
+        List<PendingDecision> group = List.of(pending);
+        group.forEach(p -> p.group = group);
+        if (batcher != null) {
+            batcher.submit(pending[0]);
+        } else if (lanes != null) {
+            lanes.submit(pending[0]);
+        } else if (connection instanceof StatefulRedisClusterConnection) {
+            for (List<PendingDecision> part : bySlot(group)) {
+                part.forEach(p -> p.group = part);
+                send(connection, BucketScript.PER_SLOT, part, () -> { }, null);
+            }
+        } else {
+            send(connection, BucketScript.PER_SLOT, group, () -> { }, null);
+        }
+        CompletableFuture<?>[] outs = new CompletableFuture<?>[pending.length];
+        for (int i = 0; i < outs.length; i++) {
+            outs[i] = pending[i].out;
+        }
+        return CompletableFuture.allOf(outs).thenApply(v -> {
+            Decision[] out = new Decision[pending.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = pending[i].out.join();
+            }
+            return List.of(out);
+        });
+    }
+
+    /** The decisions split by Cluster slot, in order within each part: what one call without batching can carry. */
+    private static Collection<List<PendingDecision>> bySlot(List<PendingDecision> decisions) {
+        Map<Integer, List<PendingDecision>> parts = new LinkedHashMap<>();
+        for (PendingDecision p : decisions) {
+            parts.computeIfAbsent(SlotHash.getSlot(p.redisKey), s -> new ArrayList<>()).add(p);
+        }
+        List<List<PendingDecision>> out = new ArrayList<>(parts.size());
+        parts.values().forEach(part -> out.add(List.copyOf(part)));
         return out;
     }
 

@@ -1,16 +1,24 @@
 -- Tollgate token buckets, many decisions per call: refill, check and consume atomically, in order, on one clock.
--- Mirrors io.tollgate.core.bucket.TokenBucket exactly; decisions run as if one after the other.
+-- Mirrors io.tollgate.core.bucket.TokenBucket exactly (and InMemoryBucketStore's all-or-nothing rule for groups);
+-- groups run as if one after the other.
 --
 -- KEYS[d]   bucket key of decision d = 1..D (a key may repeat: a later decision sees the earlier one's result)
 -- ARGV[1]   now in micros; 0 = use the server's TIME, read once per call (a non-zero value is for tests only)
 -- ARGV[2]   S, the number of distinct specs in this call
 --           then S spec entries, each: the spec's previous-layout key suffix (its 8-hex-digit fingerprint), n (number
 --           of limits), then capacityUnits, unitsPerMicro, unitsPerToken for limit i = 1..n
---           then per decision d = 1..D: spec index (1..S), cost in whole tokens (>= 1)
+--           then per decision d = 1..D: spec index (1..S), cost in whole tokens (>= 0; 0 = check only), group
+--           (a number; a group is a run of consecutive decisions with the same number, one request of
+--           BucketStore.tryConsumeAll; a single decision is a group of one)
+-- Groups    all or nothing: every decision of a group is checked before any is applied; the group is applied only
+--           when every one is allowed, and then each takes its cost; otherwise none takes anything. Within a group a
+--           repeated key sees the earlier decisions' costs taken, whether or not the group is then applied. A cost
+--           of 0 is always allowed and never writes its key.
 -- Returns   a flat integer array: now, then per decision d: allowed (1/0), ahead, level_1 .. level_n.
---           levels are after refill, and after consumption when allowed; ahead is how far (micros) the stored time
---           is ahead of now when the server clock went backwards (then no time passed and the decision is taken at
---           now + ahead); normally 0.
+--           allowed says whether d's own bucket holds its cost (its group was applied iff every d of it has 1);
+--           levels are after refill (and after the group's earlier costs on the same key), and after d's own cost
+--           too when its group was applied; ahead is how far (micros) the stored time is ahead of now when the
+--           server clock went backwards (then no time passed and the decision is taken at now + ahead); normally 0.
 --
 -- Key       <prefix>:{<bucketKey>}:2<fp>, layout tag "2" then 5 base64url characters of the spec fingerprint: the
 --           tag keeps this layout's keys apart from the previous layout's <prefix>:{<bucketKey>}:<8 hex digits>.
@@ -32,10 +40,12 @@
 --           variant reads key by key (ONE_SLOT = false), since even there one command must stay within one slot.
 --
 -- Order     every read and check of the whole call runs before its first write, so an error cannot leave a
---           half-written bucket; per decision all limits are consumed or none; a denial writes nothing; each
---           written key is written once, with its final state and TTL.
--- Cost      one MGET of the call's distinct keys and one SET per key that an allowed decision changed; no table is
---           made per decision except a key's state when first read, so the work per decision stays small.
+--           half-written bucket; per decision all limits are consumed or none, per group all decisions or none; a
+--           denial (of a decision or of its group) and a check write nothing; each written key is written once, with
+--           its final state and TTL.
+-- Cost      one MGET of the call's distinct keys and one SET per key that an applied decision changed; no table is
+--           made per decision except a key's state when first read (and, in a group of several, its key's state as
+--           the group sees it), so the work per decision stays small.
 -- State     of one key while the call runs: {t, level_1, .., level_n}; t == false for a missing key (a full bucket).
 local ONE_SLOT = true -- false in the Cluster variant (see Variant): one command must not span slots
 local unpack, tonumber, floor = unpack, tonumber, math.floor
@@ -87,12 +97,12 @@ for s = 1, tonumber(ARGV[2]) do
 end
 
 local states = {} -- key -> state read or written in this call
-local specOf = {} -- key -> spec of its last allowed decision, for keys to write
-local written = {} -- keys to write, in order of their first allowed decision
+local specOf = {} -- key -> spec of its last consuming decision, for keys to write
+local written = {} -- keys to write, in order of their first consuming decision
 local nw = 0
 local out = {now}
-local o = 1
-local lv = {} -- scratch: refilled levels of the current decision
+local o = 1 -- values in out so far
+local scratch = {} -- the one decision of a group of one: its key's refilled state (no table made per decision)
 -- One MGET reads every distinct key of the call (cheaper than a GET each); values[slot[key]] is the key's value.
 local slot, distinct = {}, {}
 for d = 1, #KEYS do
@@ -109,17 +119,10 @@ else
   values = {}
   for i = 1, #distinct do values[i] = call('GET', distinct[i]) end
 end
-for d = 1, #KEYS do
-  local key = KEYS[d]
-  local spec = specs[tonumber(ARGV[p])]
-  local cost = tonumber(ARGV[p + 1])
-  p = p + 2
-  local st = states[key]
-  if st == nil then
-    st = decode(key, values[slot[key]], spec)
-    states[key] = st
-  end
-  local n, cap, inc, upt = spec.n, spec.cap, spec.inc, spec.upt
+
+-- dst = {at, level_1 .. level_n}: state st refilled to now (at = the stored time if the clock went backwards)
+local function refilled(st, spec, dst)
+  local n, cap, inc = spec.n, spec.cap, spec.inc
   local t = st[1]
   local at = now
   local elapsed = 0
@@ -127,7 +130,7 @@ for d = 1, #KEYS do
     if t > now then at = t end -- clock went backwards: no time passed
     elapsed = at - t
   end
-  local allowed = 1
+  dst[1] = at
   for i = 1, n do
     local c = cap[i]
     local level = t and st[i + 1] or c
@@ -139,27 +142,80 @@ for d = 1, #KEYS do
       -- and rounds monotonically, so the comparison stays exact even when the product passes 2^53.
       if elapsed * inc[i] >= missing then level = c else level = level + elapsed * inc[i] end
     end
-    lv[i] = level
-    if level < cost * upt[i] then allowed = 0 end
+    dst[i + 1] = level
   end
-  out[o + 1] = allowed
-  out[o + 2] = at - now
-  if allowed == 1 then
+  return dst
+end
+
+local D = #KEYS
+local q = p - 3 -- ARGV[q + 3d], [q + 3d + 1], [q + 3d + 2]: spec index, cost and group of decision d
+local d = 1
+while d <= D do
+  -- the group: decisions d .. e, the run with decision d's group number
+  local g = ARGV[q + 3 * d + 2]
+  local e = d
+  while e < D and ARGV[q + 3 * e + 5] == g do e = e + 1 end
+  -- a group's keys seen so far, each with its state as this group sees it (refilled, earlier costs taken)
+  local seen = e > d and {} or nil
+  local admitted = true
+  local o0 = o
+  for k = d, e do
+    local key = KEYS[k]
+    local spec = specs[tonumber(ARGV[q + 3 * k])]
+    local cost = tonumber(ARGV[q + 3 * k + 1])
+    local st = states[key]
+    if st == nil then
+      st = decode(key, values[slot[key]], spec)
+      states[key] = st
+    end
+    local cur
+    if seen then
+      cur = seen[key]
+      if cur == nil then
+        cur = refilled(st, spec, {})
+        seen[key] = cur
+      end
+    else
+      cur = refilled(st, spec, scratch)
+    end
+    local n, upt = spec.n, spec.upt
+    local allowed = 1
     for i = 1, n do
-      local level = lv[i] - cost * upt[i]
-      st[i + 1] = level
-      out[o + 2 + i] = level
+      if cur[i + 1] < cost * upt[i] then allowed = 0 end
     end
-    st[1] = at
-    if specOf[key] == nil then
-      nw = nw + 1
-      written[nw] = key
+    out[o + 1] = allowed
+    out[o + 2] = cur[1] - now
+    for i = 1, n do out[o + 2 + i] = cur[i + 1] end -- refilled, before this cost: a denied group takes nothing
+    o = o + 2 + n
+    if allowed == 1 then
+      for i = 1, n do cur[i + 1] = cur[i + 1] - cost * upt[i] end
+    else
+      admitted = false
     end
-    specOf[key] = spec
-  else
-    for i = 1, n do out[o + 2 + i] = lv[i] end
   end
-  o = o + 2 + n
+  if admitted then
+    -- apply the whole group: each consuming key's state becomes what the group saw, each reply shows its cost taken
+    local r = o0
+    for k = d, e do
+      local key = KEYS[k]
+      local spec = specs[tonumber(ARGV[q + 3 * k])]
+      local cost = tonumber(ARGV[q + 3 * k + 1])
+      local n, upt = spec.n, spec.upt
+      for i = 1, n do out[r + 2 + i] = out[r + 2 + i] - cost * upt[i] end
+      r = r + 2 + n
+      if cost > 0 then -- a check (cost 0) writes nothing
+        local st = states[key]
+        local cur = seen and seen[key] or scratch
+        for i = 1, n + 1 do st[i] = cur[i] end
+        if specOf[key] == nil then
+          nw = nw + 1
+          written[nw] = key
+        end
+        specOf[key] = spec
+      end
+    end
+  end
+  d = e + 1
 end
 
 for w = 1, nw do
@@ -172,7 +228,7 @@ for w = 1, nw do
     local u = t - now + floor((spec.cap[i] - st[i + 1] + inc - 1) / inc)
     if u > untilFull then untilFull = u end
   end
-  -- allowed decisions take at least one unit, so untilFull >= 1: every written key expires
+  -- only a decision with a cost above 0 writes, taking at least one unit, so untilFull >= 1: every written key expires
   call('SET', key, pack(spec.fmt, unpack(st, 1, spec.n + 1)), 'PX', math.ceil(untilFull / 1000) + 1)
 end
 return out

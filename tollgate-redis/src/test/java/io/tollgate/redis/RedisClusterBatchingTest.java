@@ -261,8 +261,13 @@ class RedisClusterBatchingTest {
 
     /** Whether the harness runs Redis 7+ (the bundled fallback binary is 6.2). */
     static boolean redis7() {
+        return redis7(CLUSTER.redisCluster());
+    }
+
+    /** Whether {@code cluster} runs Redis 7+. */
+    static boolean redis7(RedisCluster cluster) {
         RedisClient client = RedisClient.create();
-        try (StatefulRedisConnection<String, String> c = client.connect(CLUSTER.redisCluster().nodes().get(0).uri())) {
+        try (StatefulRedisConnection<String, String> c = client.connect(cluster.nodes().get(0).uri())) {
             Matcher m = Pattern.compile("redis_version:(\\d+)\\.").matcher(c.sync().info("server"));
             return m.find() && Integer.parseInt(m.group(1)) >= 7;
         } finally {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.ManualClock;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
@@ -59,6 +60,52 @@ class RedisScriptPropertyTest {
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
+    }
+
+    /**
+     * Random all-or-nothing requests over a few keys and two specs (repeats, checks, costs above a capacity, the
+     * clock going backwards): the script and the in-memory store reach identical decisions, level by level.
+     */
+    @Test
+    void groupsMatchInMemoryStoreExactly() {
+        Random random = new Random(20261201L);
+        ManualClock clock = new ManualClock(0);
+        RedisAllOrNothingTest.withAdmin(REDIS, RedisBucketStore.connect(HarnessSettings.of(REDIS)
+                .withTimeout(Duration.ofSeconds(2)), null, clock), (redis, admin) -> {
+            for (int seq = 0; seq < 60; seq++) {
+                BucketSpec[] specs = {randomSpec(random), randomSpec(random)};
+                InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 1000);
+                long now = 1_700_000_000_000_000L + random.nextInt(1_000_000_000);
+                for (int step = 0; step < 40; step++) {
+                    now += timeStep(random);
+                    List<BucketCall> calls = new ArrayList<>();
+                    for (int i = 1 + random.nextInt(4); i > 0; i--) {
+                        BucketSpec spec = specs[random.nextInt(2)];
+                        int kind = random.nextInt(10);
+                        long cost = kind == 0 ? 0 : kind < 7 ? 1 : random.nextInt(50) == 0 ? spec.minCapacity() + 1
+                                : 1 + random.nextInt((int) spec.minCapacity());
+                        calls.add(new BucketCall("gprop-" + seq + "-" + random.nextInt(3), spec, cost));
+                    }
+                    clock.set(now);
+                    List<Decision> expected = memory.decideAll(calls, now);
+                    List<Decision> actual = redis.tryConsumeAll(calls).toCompletableFuture().join();
+                    for (int d = 0; d < calls.size(); d++) {
+                        String where = "seq " + seq + " step " + step + " call " + d + " of " + calls;
+                        assertThat(actual.get(d).reason()).as(where).isEqualTo(expected.get(d).reason());
+                        assertThat(actual.get(d).timestampMicros()).as(where)
+                                .isEqualTo(expected.get(d).timestampMicros());
+                        for (int i = 0; i < calls.get(d).spec().size(); i++) {
+                            assertThat(actual.get(d).level(i)).as(where + " level " + i)
+                                    .isEqualTo(expected.get(d).level(i));
+                        }
+                    }
+                    for (BucketCall c : calls) { // as above: keep Redis expiry out of the simulated clock
+                        admin.persist(RedisKeys.key(RedisConnectionSettings.DEFAULT_KEY_PREFIX, c.bucketKey(),
+                                c.spec()));
+                    }
+                }
+            }
+        });
     }
 
     /** Mostly small steps, some zero, some backwards, some long. */

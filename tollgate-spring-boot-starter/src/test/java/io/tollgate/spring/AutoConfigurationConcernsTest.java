@@ -15,6 +15,7 @@ import io.tollgate.core.limiter.RateLimiter;
 import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSetSource;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.redis.RedisBucketStore;
@@ -23,6 +24,7 @@ import io.tollgate.spring.observe.TollgateHealthIndicator;
 import io.tollgate.spring.observe.TollgateMetrics;
 import io.tollgate.spring.web.RequestGate;
 import io.tollgate.testsupport.redis.RedisServer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -144,6 +146,11 @@ class AutoConfigurationConcernsTest {
     static final class SilentStore implements BucketStore {
         @Override
         public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
             return new CompletableFuture<>();
         }
 

@@ -10,8 +10,10 @@ import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSet;
 import io.tollgate.core.rules.RuleSetParser;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,12 @@ class LeasedRulesTest {
         public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
             calls.incrementAndGet();
             return memory.tryConsume(bucketKey, spec, cost);
+        }
+
+        @Override
+        public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> requested) {
+            calls.incrementAndGet();
+            return memory.tryConsumeAll(requested);
         }
 
         @Override

@@ -50,20 +50,37 @@ public final class TokenBucket {
      * @return whether the request is allowed
      */
     public static boolean tryConsume(BucketSpec spec, long[] levels, long lastMicros, long nowMicros, long cost) {
-        long elapsed = nowMicros - lastMicros;
-        boolean allowed = true;
-        for (int i = 0; i < levels.length; i++) {
-            levels[i] = refill(levels[i], elapsed, spec.capacityUnits(i), spec.unitsPerMicro(i));
-            if (levels[i] < cost * spec.unitsPerToken(i)) {
-                allowed = false;
-            }
-        }
+        refill(spec, levels, lastMicros, nowMicros);
+        boolean allowed = holds(spec, levels, cost);
         if (allowed) {
-            for (int i = 0; i < levels.length; i++) {
-                levels[i] -= cost * spec.unitsPerToken(i);
-            }
+            take(spec, levels, cost);
         }
         return allowed;
+    }
+
+    /** Refills every limit of {@code levels} in place from {@code lastMicros} to {@code nowMicros}. */
+    public static void refill(BucketSpec spec, long[] levels, long lastMicros, long nowMicros) {
+        long elapsed = nowMicros - lastMicros;
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = refill(levels[i], elapsed, spec.capacityUnits(i), spec.unitsPerMicro(i));
+        }
+    }
+
+    /** Whether every limit holds {@code cost} tokens (always true for cost 0). */
+    public static boolean holds(BucketSpec spec, long[] levels, long cost) {
+        for (int i = 0; i < levels.length; i++) {
+            if (levels[i] < cost * spec.unitsPerToken(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Takes {@code cost} tokens from every limit; the caller has checked {@link #holds}. */
+    public static void take(BucketSpec spec, long[] levels, long cost) {
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] -= cost * spec.unitsPerToken(i);
+        }
     }
 
     /** Microseconds until every limit is full again, given the current levels. */

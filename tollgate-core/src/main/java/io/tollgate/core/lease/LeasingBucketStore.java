@@ -3,10 +3,12 @@ package io.tollgate.core.lease;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.TokenBucket;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.MicrosClock;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -360,6 +362,18 @@ public final class LeasingBucketStore implements BucketStore {
     /** The store leases are taken from. */
     public BucketStore backing() {
         return backing;
+    }
+
+    /**
+     * Goes straight to the backing store: leases do not apply. A lease serves one bucket from tokens held here, which
+     * cannot take part in one atomic decision with other buckets. Never over-admits (the backing store decides, and
+     * leased tokens were taken from it already); tokens this instance holds for those buckets are not offered to the
+     * request, which is the same under-admission as above.
+     */
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+        storeCalls.incrementAndGet();
+        return backing.tryConsumeAll(calls);
     }
 
     @Override

@@ -2,8 +2,10 @@ package io.tollgate.core.resilience;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.StoreException;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -45,6 +47,12 @@ public final class CircuitBreakingBucketStore implements BucketStore {
     @Override
     public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
         return guarded(() -> delegate.tryConsume(bucketKey, spec, cost));
+    }
+
+    /** Through the breaker like {@link #tryConsume}: the request's answer, allowed or denied, is one success. */
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+        return guarded(() -> delegate.tryConsumeAll(calls));
     }
 
     @Override

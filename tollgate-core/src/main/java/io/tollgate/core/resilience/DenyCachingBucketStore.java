@@ -3,9 +3,11 @@ package io.tollgate.core.resilience;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.TokenBucket;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.MicrosClock;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -147,6 +149,23 @@ public final class DenyCachingBucketStore implements BucketStore {
                 learn(key, spec, cost, now, decision);
             }
         });
+    }
+
+    /**
+     * Always asks the store, and learns nothing from the answer. A cached denial could prove the request denied, but
+     * the answer also needs every other call's decision (which of them alone would allow), and only the store knows
+     * those. Nor can a denied request's levels be cached: a bucket that appears twice reports its second call's levels
+     * after the first call's cost, which was never taken, so they are no upper bound of the true level. The store's
+     * consumption only lowers levels, so the entries cached so far stay valid bounds.
+     */
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+        storeCalls.increment();
+        try {
+            return delegate.tryConsumeAll(calls);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** The local denial for {@code cost}, or {@code null} when the cached bound cannot prove one. */

@@ -2,6 +2,7 @@ package io.tollgate.core.store;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -25,6 +26,66 @@ public interface BucketStore extends AutoCloseable {
      * @param cost      tokens to take, at least 1
      */
     CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost);
+
+    /**
+     * Decides several buckets as one request, all or nothing: the descriptors of one Envoy request, for example.
+     *
+     * <ul>
+     *   <li>Every call is decided at one instant, in list order, against the same state: nothing else happens to these
+     *       buckets in between.</li>
+     *   <li>The request is allowed when every call with a cost above 0 is allowed; then each call takes its cost.
+     *       Otherwise no call takes anything, and each decision says whether its bucket alone would have allowed its
+     *       cost: {@link Decision#allowed()} per call lets a caller report which descriptors are over the limit. So
+     *       the request was admitted exactly when {@link #admitted every decision is allowed}.</li>
+     *   <li>Levels: after consumption when the request is admitted; after refill only (nothing taken) when it is
+     *       not.</li>
+     *   <li>A call with cost 0 is a check: its bucket is read, never written, and its decision is allowed and reports
+     *       the tokens left.</li>
+     *   <li>The same bucket (key and spec) twice in one list: the later call sees the earlier one's cost taken, also
+     *       when deciding a request that is then denied (so its decision reports what it would see if the request
+     *       passed).</li>
+     *   <li>When some call's cost exceeds its spec's capacity the request can never pass: the store is not asked and
+     *       every decision is {@link Decision.Reason#COST_EXCEEDS_CAPACITY} (carrying no store state); the calls at
+     *       fault are those whose {@link BucketCall#exceedsCapacity()} holds.</li>
+     * </ul>
+     * A store that cannot make its keys atomic together (Redis Cluster, keys on several nodes) documents the weaker
+     * guarantee it gives instead.
+     *
+     * @param calls the buckets of one request, at least one
+     * @return one decision per call, in the order of {@code calls}
+     */
+    CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls);
+
+    /** Whether a {@link #tryConsumeAll} answer admitted its request: every decision is allowed. */
+    static boolean admitted(List<Decision> decisions) {
+        for (Decision d : decisions) {
+            if (!d.allowed()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The answer to a {@link #tryConsumeAll} request with a cost above some capacity, or null when every cost fits.
+     * Stores use it before asking their state, so such a request never touches the store.
+     *
+     * @param nowMicros the time the decisions report
+     */
+    static List<Decision> neverAllowed(List<BucketCall> calls, long nowMicros) {
+        boolean never = false;
+        for (BucketCall c : calls) {
+            never |= c.exceedsCapacity();
+        }
+        if (!never) {
+            return null;
+        }
+        Decision[] out = new Decision[calls.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Decision.costExceedsCapacity(calls.get(i).spec(), calls.get(i).cost(), nowMicros);
+        }
+        return List.of(out);
+    }
 
     /** Completes normally when the store answers, exceptionally with a {@link StoreException} otherwise. */
     CompletionStage<Void> ping();

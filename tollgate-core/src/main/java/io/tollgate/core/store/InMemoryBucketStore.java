@@ -3,7 +3,11 @@ package io.tollgate.core.store;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.TokenBucket;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * dropped once it would be full again (dropping a full bucket changes no decision, since a missing bucket is full),
  * and if more than {@code maxBuckets} are still partly drained, the ones closest to full are dropped first. Sweeps are
  * amortised over calls; there is no background thread.
+ *
+ * <p>{@link #tryConsumeAll} holds the monitors of all its buckets at once, taken in one fixed order (bucket key, then
+ * spec fingerprint), so two requests over overlapping buckets cannot deadlock; all its calls use one clock reading.
  */
 public final class InMemoryBucketStore implements BucketStore {
 
@@ -50,16 +57,25 @@ public final class InMemoryBucketStore implements BucketStore {
         this.maxBuckets = maxBuckets;
     }
 
+    /** Lock order of {@link #tryConsumeAll}: by key, then spec, so it is the same for every request. */
+    private static final Comparator<Cell> LOCK_ORDER = Comparator.<Cell, String>comparing(c -> c.key)
+            .thenComparing(c -> c.spec.fingerprint());
+
     private static final class Cell {
+        final String key;
         final BucketSpec spec;
         final long[] levels;
         long lastMicros;
         boolean evicted;
 
-        Cell(BucketSpec spec, long lastMicros) {
+        Cell(String key, BucketSpec spec) {
+            this.key = key;
             this.spec = spec;
             this.levels = TokenBucket.full(spec);
-            this.lastMicros = lastMicros;
+            // Never written yet: a full bucket of no particular time, as a missing Redis key is. A request that only
+            // checks or is denied leaves it so; a clock reading earlier than its lookup is then still "now". Full
+            // levels refill to full whatever the (overflowing) elapsed time.
+            this.lastMicros = Long.MIN_VALUE;
         }
 
         /** When this bucket would be full again; computed only by the sweeper, off the hot path. */
@@ -81,23 +97,8 @@ public final class InMemoryBucketStore implements BucketStore {
         if (spec.exceedsCapacity(cost)) {
             return Decision.costExceedsCapacity(spec, cost, nowMicros);
         }
-        String key = bucketKey;
-        ConcurrentHashMap<String, Cell> cells = bySpec.get(spec.fingerprint());
-        if (cells == null) {
-            cells = bySpec.computeIfAbsent(spec.fingerprint(), f -> new ConcurrentHashMap<>());
-        }
         while (true) {
-            Cell cell = cells.get(key);
-            if (cell == null) {
-                // the cap is checked only where the map grows, and the periodic sweep is picked per thread at
-                // random: a shared call counter would bounce one cache line between every deciding thread
-                if (size() >= maxBuckets) {
-                    trySweep(nowMicros);
-                }
-                cell = cells.computeIfAbsent(key, k -> new Cell(spec, nowMicros));
-            } else if (ThreadLocalRandom.current().nextInt(SWEEP_EVERY_CALLS) == 0) {
-                trySweep(nowMicros);
-            }
+            Cell cell = cellFor(bucketKey, spec, nowMicros);
             synchronized (cell) {
                 if (cell.evicted) {
                     continue; // lost a race with the sweeper; the replacement cell starts full, which is what this one was
@@ -113,6 +114,135 @@ public final class InMemoryBucketStore implements BucketStore {
                 return decision;
             }
         }
+    }
+
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+        return CompletableFuture.completedFuture(decideAll(calls, clock.nowMicros()));
+    }
+
+    /** Synchronous form of {@link #tryConsumeAll} at an explicit time, as {@link #decide} is of {@link #tryConsume}. */
+    public List<Decision> decideAll(List<BucketCall> calls, long nowMicros) {
+        if (calls.isEmpty()) {
+            throw new IllegalArgumentException("tryConsumeAll needs at least one call");
+        }
+        List<Decision> never = BucketStore.neverAllowed(calls, nowMicros);
+        if (never != null) {
+            return never;
+        }
+        while (true) {
+            Cell[] cells = new Cell[calls.size()];
+            for (int i = 0; i < cells.length; i++) {
+                cells[i] = earlierCell(calls, cells, i);
+                if (cells[i] == null) {
+                    cells[i] = cellFor(calls.get(i).bucketKey(), calls.get(i).spec(), nowMicros);
+                }
+            }
+            Cell[] order = Arrays.stream(cells).distinct().sorted(LOCK_ORDER).toArray(Cell[]::new);
+            List<Decision> out = lockedDecide(order, 0, calls, cells, nowMicros);
+            if (out != null) {
+                return out;
+            }
+            // a cell was evicted under us: its replacement starts full, which is what it was; look the cells up again
+        }
+    }
+
+    /**
+     * The cell an earlier call of the request already looked up for the same bucket, else null. Reusing it keeps one
+     * request from holding an evicted cell and its replacement, two cells the lock order cannot tell apart.
+     */
+    private static Cell earlierCell(List<BucketCall> calls, Cell[] cells, int i) {
+        BucketCall call = calls.get(i);
+        for (int j = 0; j < i; j++) {
+            if (calls.get(j).bucketKey().equals(call.bucketKey()) && calls.get(j).spec().equals(call.spec())) {
+                return cells[j];
+            }
+        }
+        return null;
+    }
+
+    /** Takes the monitors of {@code order[i..]} (nested, so all are held), then decides; null if a cell was evicted. */
+    private static List<Decision> lockedDecide(Cell[] order, int i, List<BucketCall> calls, Cell[] cells, long now) {
+        if (i == order.length) {
+            return decideHeld(order, calls, cells, now);
+        }
+        synchronized (order[i]) {
+            return lockedDecide(order, i + 1, calls, cells, now);
+        }
+    }
+
+    /** The all-or-nothing rule of {@link BucketStore#tryConsumeAll}, with every cell's monitor held. */
+    private static List<Decision> decideHeld(Cell[] distinct, List<BucketCall> calls, Cell[] cells, long nowMicros) {
+        for (Cell c : distinct) {
+            if (c.evicted) {
+                return null;
+            }
+        }
+        // Each cell's levels as this request sees them: refilled once, then reduced by earlier calls of the request.
+        IdentityHashMap<Cell, long[]> seen = new IdentityHashMap<>();
+        IdentityHashMap<Cell, Boolean> written = new IdentityHashMap<>();
+        int n = calls.size();
+        long[][] before = new long[n][];
+        long[][] after = new long[n][];
+        boolean[] holds = new boolean[n];
+        boolean admitted = true;
+        for (int i = 0; i < n; i++) {
+            Cell c = cells[i];
+            BucketCall call = calls.get(i);
+            long[] levels = seen.get(c);
+            if (levels == null) {
+                levels = c.levels.clone();
+                TokenBucket.refill(c.spec, levels, c.lastMicros, Math.max(nowMicros, c.lastMicros));
+                seen.put(c, levels);
+            }
+            before[i] = levels.clone();
+            holds[i] = TokenBucket.holds(c.spec, levels, call.cost());
+            if (holds[i]) {
+                TokenBucket.take(c.spec, levels, call.cost());
+                if (call.cost() > 0) {
+                    written.put(c, Boolean.TRUE);
+                }
+            } else {
+                admitted = false;
+            }
+            after[i] = levels.clone();
+        }
+        Decision[] out = new Decision[n];
+        for (int i = 0; i < n; i++) {
+            Cell c = cells[i];
+            long at = Math.max(nowMicros, c.lastMicros);
+            out[i] = admitted ? Decision.of(c.spec, calls.get(i).cost(), true, after[i], at)
+                    : Decision.of(c.spec, calls.get(i).cost(), holds[i], before[i], at);
+        }
+        if (admitted) {
+            // only after every decision above read lastMicros; check-only cells stay untouched
+            for (Cell c : written.keySet()) {
+                long[] levels = seen.get(c);
+                System.arraycopy(levels, 0, c.levels, 0, levels.length);
+                c.lastMicros = Math.max(nowMicros, c.lastMicros);
+            }
+        }
+        return List.of(out);
+    }
+
+    /** The cell of {@code bucketKey} under {@code spec}, created full if missing; may sweep first. */
+    private Cell cellFor(String bucketKey, BucketSpec spec, long nowMicros) {
+        ConcurrentHashMap<String, Cell> cells = bySpec.get(spec.fingerprint());
+        if (cells == null) {
+            cells = bySpec.computeIfAbsent(spec.fingerprint(), f -> new ConcurrentHashMap<>());
+        }
+        Cell cell = cells.get(bucketKey);
+        if (cell == null) {
+            // the cap is checked only where the map grows, and the periodic sweep is picked per thread at
+            // random: a shared call counter would bounce one cache line between every deciding thread
+            if (size() >= maxBuckets) {
+                trySweep(nowMicros);
+            }
+            cell = cells.computeIfAbsent(bucketKey, k -> new Cell(k, spec));
+        } else if (ThreadLocalRandom.current().nextInt(SWEEP_EVERY_CALLS) == 0) {
+            trySweep(nowMicros);
+        }
+        return cell;
     }
 
     /** Number of buckets currently held. */

@@ -6,6 +6,7 @@ import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.CountingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
@@ -160,5 +161,18 @@ class LeasingBucketStoreTest {
         pending.get(0).run();
         assertThat(results).allSatisfy(f -> assertThat(f.join().allowed()).isTrue());
         assertThat(slowCalls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void allOrNothingRequestsBypassTheLeases() {
+        CountingBucketStore counting = new CountingBucketStore(shared);
+        LeasingBucketStore leasing = new LeasingBucketStore(counting, clock, Duration.ofSeconds(1));
+        assertThat(take(leasing, "global", HOT, 1)).isTrue(); // leases a batch
+        long granted = counting.granted.get();
+        List<Decision> d = leasing.tryConsumeAll(List.of(new BucketCall("global", HOT, 3),
+                new BucketCall("other", HOT, 0))).toCompletableFuture().join();
+        assertThat(BucketStore.admitted(d)).isTrue();
+        assertThat(counting.granted.get()).as("taken from the backing store, not the lease").isEqualTo(granted + 3);
+        assertThat(d.get(0).remaining()).isEqualTo(1000 - granted - 3);
     }
 }

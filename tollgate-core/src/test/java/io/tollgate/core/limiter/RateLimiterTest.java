@@ -10,6 +10,7 @@ import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleMode;
 import io.tollgate.core.headers.RateLimitHeaders;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.CountingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
@@ -53,6 +54,12 @@ class RateLimiterTest {
         @Override
         public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
             calls++;
+            return CompletableFuture.failedFuture(failure.get());
+        }
+
+        @Override
+        public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+            this.calls++;
             return CompletableFuture.failedFuture(failure.get());
         }
 

@@ -7,6 +7,7 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.resilience.CircuitBreaker.State;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.ManualClock;
 import io.tollgate.core.store.StoreException;
 import io.tollgate.core.store.StoreUnavailableException;
@@ -240,5 +241,19 @@ class CircuitBreakingBucketStoreTest {
         inner.mode = ScriptedStore.Mode.ALLOW;
         assertThat(call().toCompletableFuture().join().allowed()).isTrue();
         assertThat(breaker.state()).isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void anAllOrNothingRequestCountsAsOneOutcomeAndIsRefusedWhileOpen() {
+        List<BucketCall> calls = List.of(new BucketCall("a", SPEC, 1), new BucketCall("b", SPEC, 0));
+        assertThat(store.tryConsumeAll(calls).toCompletableFuture().join()).hasSize(2);
+        inner.mode = ScriptedStore.Mode.UNAVAILABLE;
+        for (int i = 0; i < 5; i++) {
+            assertThat(failure(store.tryConsumeAll(calls))).isInstanceOf(StoreUnavailableException.class);
+        }
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+        int reached = inner.calls.get();
+        assertThat(failure(store.tryConsumeAll(calls))).isInstanceOf(CircuitOpenException.class);
+        assertThat(inner.calls.get()).isEqualTo(reached);
     }
 }

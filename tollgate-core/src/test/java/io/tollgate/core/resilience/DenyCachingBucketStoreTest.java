@@ -6,6 +6,7 @@ import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.CountingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.ManualClock;
@@ -283,5 +284,22 @@ class DenyCachingBucketStoreTest {
         long before = capped.localDenials();
         assertThat(ask(capped, "client-249999", spec, 1).allowed()).isFalse();
         assertThat(capped.localDenials()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void allOrNothingRequestsAlwaysReachTheStoreAndAreNotCached() {
+        BucketSpec spec = BucketSpec.of(Limit.of(2, 1, RefillPeriod.SECOND));
+        assertThat(ask("k", spec, 2).allowed()).isTrue();
+        assertThat(ask("k", spec, 1).allowed()).isFalse(); // cached denial
+        assertThat(cache.size()).isEqualTo(1);
+        int calls = counting.calls.get();
+        List<BucketCall> request = List.of(new BucketCall("k", spec, 1), new BucketCall("other", spec, 1));
+        for (int i = 0; i < 3; i++) {
+            List<Decision> d = cache.tryConsumeAll(request).toCompletableFuture().join();
+            assertThat(d).extracting(Decision::allowed).containsExactly(false, true);
+        }
+        assertThat(counting.calls.get()).isEqualTo(calls + 3);
+        assertThat(ask("other", spec, 2).allowed()).as("the denied requests took nothing").isTrue();
+        assertThat(cache.size()).isEqualTo(1);
     }
 }

@@ -3,6 +3,7 @@ package io.tollgate.core.resilience;
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.TokenBucket;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.StoreTimeoutException;
 import io.tollgate.core.store.StoreUnavailableException;
@@ -24,6 +25,12 @@ final class ScriptedStore implements BucketStore {
     @Override
     public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
         return answer(() -> Decision.of(spec, cost, true, TokenBucket.full(spec), 0));
+    }
+
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+        return answer(() -> calls.stream()
+                .map(c -> Decision.of(c.spec(), c.cost(), true, TokenBucket.full(c.spec()), 0)).toList());
     }
 
     @Override

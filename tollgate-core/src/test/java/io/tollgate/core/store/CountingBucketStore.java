@@ -2,6 +2,7 @@ package io.tollgate.core.store;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +35,20 @@ public class CountingBucketStore implements BucketStore {
                 granted.addAndGet(cost);
             }
             return d;
+        });
+    }
+
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> requested) {
+        calls.incrementAndGet();
+        if (down) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("connection refused"));
+        }
+        return delegate.tryConsumeAll(requested).thenApply(ds -> {
+            if (BucketStore.admitted(ds)) {
+                requested.forEach(c -> granted.addAndGet(c.cost()));
+            }
+            return ds;
         });
     }
 

@@ -2,9 +2,11 @@ package io.tollgate.spring.observe;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.StoreUnavailableException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -19,6 +21,12 @@ final class FlakyStore implements BucketStore {
     public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
         return down ? CompletableFuture.failedFuture(new StoreUnavailableException("connection refused"))
                 : memory.tryConsume(bucketKey, spec, cost);
+    }
+
+    @Override
+    public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+        return down ? CompletableFuture.failedFuture(new StoreUnavailableException("connection refused"))
+                : memory.tryConsumeAll(calls);
     }
 
     @Override

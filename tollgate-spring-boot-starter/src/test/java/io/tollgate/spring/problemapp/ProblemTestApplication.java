@@ -2,10 +2,12 @@ package io.tollgate.spring.problemapp;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.StoreOverloadedException;
 import io.tollgate.core.store.StoreUnavailableException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -52,6 +54,12 @@ public class ProblemTestApplication {
                 return CompletableFuture.failedFuture(new StoreOverloadedException("test: store overloaded"));
             }
             return delegate.tryConsume(bucketKey, spec, cost);
+        }
+
+        /** Not scripted: the problem responses come from single-bucket rules only. */
+        @Override
+        public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+            return delegate.tryConsumeAll(calls);
         }
 
         @Override
