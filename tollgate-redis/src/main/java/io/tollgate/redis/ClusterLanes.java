@@ -35,8 +35,8 @@ import java.util.function.Function;
  * (every Redis; one bucket key under several specs) is all or nothing as on a single Redis. A request spanning nodes is
  * all or nothing per node only: one node's part may be applied while another's is denied, so a denied request may have
  * taken tokens on the nodes that allowed their part. Decisions sent again through the routing above (a slot moved, a
- * refused call) are decided per key. Each decision still reports its own bucket truthfully, and the request as a whole
- * is reported denied whenever any part was denied.
+ * refused call) are decided per key. The request as a whole is reported denied whenever any part was denied, but its
+ * decisions do not tell which parts were applied.
  */
 final class ClusterLanes {
 

@@ -390,9 +390,10 @@ public final class RedisBucketStore implements BucketStore {
      * with batching) or in one slot keeps the full guarantee; a slot holds one bucket key (under each of its specs),
      * since the bucket key is the hash tag. A request spanning nodes (or slots, where parts are per slot) does not:
      * each node's part is applied if that node allows it, so a denied request may have taken tokens on the nodes that
-     * allowed their part (never more than each bucket allows, since every part is still atomic). Every decision reports
-     * its own bucket truthfully and the request is reported admitted only when every part was applied. Decisions whose
-     * slot moves while they wait are sent again one key per call.
+     * allowed their part (never more than each bucket allows, since every part is still atomic). The request is
+     * reported admitted only when every part was applied; when it is not, an allowed decision may or may not have
+     * taken its cost (its levels are after it if its part was applied, before it if not), and nothing else says
+     * which. Decisions whose slot moves while they wait are sent again one key per call.
      */
     @Override
     public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {

@@ -39,7 +39,9 @@ public final class Decision {
 
     /**
      * Builds a decision from the levels a store observed at {@code timestampMicros}: after consumption when
-     * {@code allowed}, after refill only when not.
+     * {@code allowed}, after refill only when not. In a {@code BucketStore.tryConsumeAll} request that was denied,
+     * {@code allowed} is what this bucket alone would have done, and the levels are after refill only either way
+     * (on a store that makes all the request's buckets atomic; Redis Cluster across nodes says what it does instead).
      */
     public static Decision of(BucketSpec spec, long cost, boolean allowed, long[] levels, long timestampMicros) {
         return new Decision(spec, cost, allowed ? Reason.ALLOWED : Reason.INSUFFICIENT_TOKENS, levels, timestampMicros);
