@@ -1,8 +1,11 @@
 package io.tollgate.core.bucket;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -54,6 +57,38 @@ public final class BucketSpec {
 
     public static BucketSpec of(Limit... limits) {
         return of(List.of(limits));
+    }
+
+    /**
+     * This spec with every capacity and rate divided by {@code instances}: the share of one instance when
+     * {@code instances} instances decide on their own (the {@code local} failure policy). A capacity never drops below
+     * {@code minCapacity}, so a request the real limit could allow stays possible; a rate never drops below one token
+     * per million seconds, nor below the precision a limit can hold exactly (then the rate stays whole).
+     *
+     * @return this very spec when {@code instances} is 1
+     */
+    public BucketSpec dividedAmong(int instances, long minCapacity) {
+        if (instances < 1) {
+            throw new IllegalArgumentException("instances must be at least 1, got " + instances);
+        }
+        if (instances == 1) {
+            return this;
+        }
+        List<Limit> scaled = new ArrayList<>(limits.size());
+        BigDecimal n = BigDecimal.valueOf(instances);
+        for (Limit l : limits) {
+            long capacity = Math.max(minCapacity, l.capacity() / instances);
+            BigDecimal rate = l.refillTokens().divide(n, 6, RoundingMode.DOWN);
+            if (rate.signum() == 0) {
+                rate = new BigDecimal("0.000001");
+            }
+            try {
+                scaled.add(Limit.of(capacity, rate, l.period()));
+            } catch (IllegalArgumentException tooPrecise) {
+                scaled.add(Limit.of(capacity, l.refillTokens(), l.period()));
+            }
+        }
+        return of(scaled);
     }
 
     public List<Limit> limits() {

@@ -97,14 +97,27 @@ public final class Decision {
         if (reason != Reason.INSUFFICIENT_TOKENS) {
             return reason == Reason.COST_EXCEEDS_CAPACITY ? Long.MAX_VALUE : 0;
         }
-        long retry = 0;
+        return microsUntilAvailable(cost);
+    }
+
+    /**
+     * Microseconds from {@link #timestampMicros()} until every limit holds {@code tokens}, assuming nobody takes any
+     * meanwhile: zero when they hold them now, {@link Long#MAX_VALUE} when {@code tokens} exceeds some capacity. Lets
+     * a caller that only checked a bucket (cost 0) say when a given cost would pass. A decision that carries no store
+     * state ({@link Reason#COST_EXCEEDS_CAPACITY}) answers {@link Long#MAX_VALUE}.
+     */
+    public long microsUntilAvailable(long tokens) {
+        if (reason == Reason.COST_EXCEEDS_CAPACITY || spec.exceedsCapacity(tokens)) {
+            return Long.MAX_VALUE;
+        }
+        long wait = 0;
         for (int i = 0; i < levels.length; i++) {
-            long missing = cost * spec.unitsPerToken(i) - levels[i];
+            long missing = tokens * spec.unitsPerToken(i) - levels[i];
             if (missing > 0) {
-                retry = Math.max(retry, TokenBucket.ceilDiv(missing, spec.unitsPerMicro(i)));
+                wait = Math.max(wait, TokenBucket.ceilDiv(missing, spec.unitsPerMicro(i)));
             }
         }
-        return retry;
+        return wait;
     }
 
     /** Microseconds until every limit is full again. */

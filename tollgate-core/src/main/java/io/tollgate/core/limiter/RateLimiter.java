@@ -2,17 +2,13 @@ package io.tollgate.core.limiter;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
-import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleMode;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.StoreException;
 import io.tollgate.core.store.StoreOverloadedException;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -193,23 +189,7 @@ public final class RateLimiter implements AutoCloseable {
         if (expectedInstances == 1) {
             return rule.spec();
         }
-        return localSpecs.computeIfAbsent(rule, r -> {
-            List<Limit> scaled = new ArrayList<>();
-            BigDecimal n = BigDecimal.valueOf(expectedInstances);
-            for (Limit l : r.spec().limits()) {
-                long capacity = Math.max(r.cost(), l.capacity() / expectedInstances);
-                BigDecimal rate = l.refillTokens().divide(n, 6, RoundingMode.DOWN);
-                if (rate.signum() == 0) {
-                    rate = new BigDecimal("0.000001");
-                }
-                try {
-                    scaled.add(Limit.of(capacity, rate, l.period()));
-                } catch (IllegalArgumentException tooPrecise) {
-                    scaled.add(Limit.of(capacity, l.refillTokens(), l.period()));
-                }
-            }
-            return BucketSpec.of(scaled);
-        });
+        return localSpecs.computeIfAbsent(rule, r -> r.spec().dividedAmong(expectedInstances, r.cost()));
     }
 
     private static Throwable unwrap(Throwable t) {

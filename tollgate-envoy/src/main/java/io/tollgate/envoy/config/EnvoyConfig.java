@@ -80,6 +80,15 @@ public final class EnvoyConfig {
     }
 
     /**
+     * A match for a request descriptor that carries its own limit ({@link RateLimitRule#override}): the bucket is keyed
+     * by the descriptor's values like a file rule's, and kept apart from a file rule's bucket of the same values by
+     * the store, since the limits differ.
+     */
+    public static DescriptorMatch overrideMatch(String domain, List<DescriptorEntry> entries, RateLimitRule rule) {
+        return new DescriptorMatch(domain, entries, rule, BucketKey.of(domain, entries, null));
+    }
+
+    /**
      * The rules for every descriptor of one request, in request order, with {@code replaces} applied as
      * envoyproxy/ratelimit does: the names in the {@code replaces} of every matched rule (unlimited ones included)
      * are collected, then each matched rule that is not unlimited and whose {@code name} is among them is dropped. A

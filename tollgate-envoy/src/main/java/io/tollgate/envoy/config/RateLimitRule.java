@@ -1,6 +1,7 @@
 package io.tollgate.envoy.config;
 
 import io.tollgate.core.bucket.BucketSpec;
+import io.tollgate.core.bucket.Limit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,6 +42,21 @@ public record RateLimitRule(Kind kind, EnvoyUnit unit, long requestsPerUnit, Str
                             BucketSpec spec, boolean extended, boolean shadowMode, boolean quotaMode,
                             boolean detailedMetric, Map<String, Object> metadata, String descriptorPath,
                             String statsKey) {
+
+    /**
+     * The rule of a request descriptor that carries its own {@code limit} (Envoy's route-level override): that limit
+     * as a token bucket like a file's, never in shadow mode, no name, nothing replaced, as in envoyproxy/ratelimit.
+     * Its stats are named by the request's own values ({@code detailedMetric}), as there.
+     *
+     * @throws IllegalArgumentException when the limit cannot be held exactly as a token bucket
+     */
+    public static RateLimitRule override(long requestsPerUnit, EnvoyUnit unit) {
+        Kind kind = requestsPerUnit == 0 ? Kind.BLOCKED : Kind.LIMITED;
+        BucketSpec spec = kind == Kind.LIMITED
+                ? BucketSpec.of(Limit.of(requestsPerUnit, requestsPerUnit, unit.period())) : null;
+        return new RateLimitRule(kind, unit, requestsPerUnit, "", List.of(), spec, false, false, false, true,
+                Map.of(), "limit override", "");
+    }
 
     /** What a match with this rule means. */
     public enum Kind { LIMITED, BLOCKED, UNLIMITED }
