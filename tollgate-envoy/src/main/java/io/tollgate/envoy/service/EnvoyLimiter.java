@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *       hits (OK for a {@code shadow_mode} rule); {@code current_limit} the configured limit and name;
  *       {@code limit_remaining} the whole tokens left in the tightest limit, after this request;
  *       {@code duration_until_reset} the time until this descriptor's hits could pass when over, else until its
- *       bucket is full. Unlimited: OK with 4294967295 remaining. No match: OK, nothing set.</li>
+ *       bucket is full, in whole seconds rounded up. Unlimited: OK with 4294967295 remaining. No match: OK, nothing set.</li>
  *   <li><b>Overall</b>: {@code OVER_LIMIT} when a descriptor outside quota mode is, or every quota descriptor is;
  *       always OK under global shadow mode (the statuses keep their codes, as in envoyproxy/ratelimit).</li>
  *   <li><b>Store failure</b> never becomes an error: the failure policy answers ({@code fail-open} and {@code local}
@@ -449,8 +449,12 @@ public final class EnvoyLimiter {
         };
     }
 
+    /**
+     * Whole seconds, rounded up: Envoy reads only the seconds of {@code duration_until_reset} for its
+     * {@code x-ratelimit-reset} header, so 0.2 s must say 1, never 0 (which would invite a retry that is denied).
+     */
     private static Duration duration(long micros) {
-        return Duration.newBuilder().setSeconds(micros / 1_000_000).setNanos((int) (micros % 1_000_000) * 1000).build();
+        return Duration.newBuilder().setSeconds((micros + 999_999) / 1_000_000).build();
     }
 
     private static StoreOverloadedException overloadIn(Throwable error) {

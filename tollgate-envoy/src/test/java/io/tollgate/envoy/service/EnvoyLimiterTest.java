@@ -95,15 +95,16 @@ class EnvoyLimiterTest {
             assertThat(s.getCurrentLimit().getRequestsPerUnit()).isEqualTo(5);
             assertThat(s.getCurrentLimit().getUnit()).isEqualTo(RateLimitResponse.RateLimit.Unit.SECOND);
             assertThat(s.getCurrentLimit().getName()).isEqualTo("users-cps");
-            // until full: (5 - i) tokens at 5/s, 200 ms each
-            assertThat(micros(s)).isEqualTo((5 - i) * 200_000L);
+            // until full: (5 - i) tokens at 5/s, 200 ms each, in whole seconds rounded up (Envoy reads the seconds)
+            assertThat(s.getDurationUntilReset().getSeconds()).isEqualTo(1);
+            assertThat(s.getDurationUntilReset().getNanos()).isZero();
         }
         RateLimitResponse over = decide(l, request("mongo_cps", d("database", "users")));
         assertThat(over.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
         assertThat(over.getStatuses(0).getCode()).isEqualTo(Code.OVER_LIMIT);
         assertThat(over.getStatuses(0).getLimitRemaining()).isZero();
-        // over: the time until this request could pass, one token at 5/s
-        assertThat(micros(over.getStatuses(0))).isEqualTo(200_000L);
+        // over: the time until this request could pass, one token at 5/s: 0.2 s says 1 s, never 0
+        assertThat(micros(over.getStatuses(0))).isEqualTo(1_000_000L);
         // a token bucket refills continuously, not at a window edge
         clock.advanceMicros(200_000);
         assertThat(decide(l, request("mongo_cps", d("database", "users"))).getOverallCode()).isEqualTo(Code.OK);

@@ -132,7 +132,9 @@ class RateLimitGrpcServerTest {
         RateLimitResponse g2 = stub.shouldRateLimit(same);
         RateLimitJson.Answer a3 = json.decide(body).toCompletableFuture().join();
         assertThat(g2.getStatuses(0).getLimitRemaining()).isEqualTo(1);
-        assertThat(a3.body()).contains("\"limitRemaining\":0");
+        // proto3 JSON leaves out zero values, as envoyproxy/ratelimit's does: the last token is gone
+        assertThat(a3.status()).isEqualTo(200);
+        assertThat(a3.body()).doesNotContain("limitRemaining");
         RateLimitResponse g4 = stub.shouldRateLimit(same);
         RateLimitJson.Answer a5 = json.decide(body).toCompletableFuture().join();
         assertThat(g4.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
