@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  *   <li>a key given twice keeps its last value, as in a shell.</li>
  * </ul>
  * Anything else is a {@link ServerConfigException} naming the file and line. Values are never echoed for keys that
- * look secret ({@code PASSWORD}, {@code URL}), since a {@code REDIS_URL} may embed credentials.
+ * look secret ({@code PASSWORD}, {@code AUTH}, {@code URL}), since a {@code REDIS_URL} may embed credentials.
  */
 public final class DotenvFile {
 
@@ -158,7 +158,7 @@ public final class DotenvFile {
     private static String quoteIfSafe(String line) {
         // The bad line could be a secret pasted without its key; only echo short lines that look harmless.
         String upper = line.toUpperCase(java.util.Locale.ROOT);
-        if (line.length() > 60 || upper.contains("PASS") || upper.contains("://")) {
+        if (line.length() > 60 || upper.contains("PASS") || upper.contains("AUTH") || upper.contains("://")) {
             return "";
         }
         return ": \"" + line + "\"";

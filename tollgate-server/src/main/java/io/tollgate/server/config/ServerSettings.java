@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns the original service's environment variables ({@code REDIS_HOST}, {@code PORT}, ...) into Spring properties
- * ({@code tollgate.redis.host}, {@code server.port}, ...), validating every value on the way; which variable sets which
- * property, and how it is checked, is the table {@link ServerVariable}.
+ * Turns the original service's environment variables ({@code REDIS_HOST}, {@code PORT}, ...), and envoyproxy/ratelimit's
+ * ({@code GRPC_PORT}, {@code REDIS_TYPE}, ...), into Spring properties ({@code tollgate.redis.host}, {@code server.port},
+ * {@code tollgate.envoy.grpc-port}, ...), validating every value on the way; which variable sets which property, and
+ * how it is checked, is the table {@link ServerVariable}. A value whose meaning depends on other variables (the Redis
+ * address) is checked together with them, whatever their order in the file.
  *
  * <p>Values come from the {@code .env} file and from the real environment; a real environment variable always wins
  * over the file. A blank value counts as unset. Variables this class does not know are ignored, so a shared
@@ -62,16 +64,18 @@ public final class ServerSettings {
     private Map<String, Object> toProperties() {
         Map<String, Object> p = new LinkedHashMap<>();
         for (ServerVariable variable : ServerVariable.values()) {
-            String raw = value(variable.name());
-            if (raw == null) {
-                continue;
-            }
-            Object converted = variable.convert(new VariableValue(variable, raw, origin(variable.name())));
-            if (converted != null) {
-                p.put(variable.property(), converted);
+            VariableValue value = valueOf(variable);
+            if (value != null) {
+                variable.convert(value, p);
             }
         }
         return p;
+    }
+
+    /** A variable's effective value and origin, or null when it is unset; through it a conversion reads the others. */
+    private VariableValue valueOf(ServerVariable variable) {
+        String raw = value(variable.name());
+        return raw == null ? null : new VariableValue(variable, raw, origin(variable.name()), this::valueOf);
     }
 
     /** The effective value of a variable: the real environment first, then the file; blank means unset. */

@@ -58,4 +58,25 @@ class DotenvEnvironmentPostProcessorTest {
                     assertThat(analysis.getAction()).contains(".env.example");
                 });
     }
+
+    @Test
+    void anEnvoyRatelimitEnvironmentWorksUnchanged(@TempDir Path dir) {
+        // what a deployment of envoyproxy/ratelimit typically sets, Redis Sentinel with a password
+        Map<String, String> env = Map.ofEntries(Map.entry("USE_STATSD", "false"), Map.entry("LOG_LEVEL", "debug"),
+                Map.entry("REDIS_SOCKET_TYPE", "tcp"), Map.entry("REDIS_TYPE", "SENTINEL"),
+                Map.entry("REDIS_URL", "mymaster,sentinel-0:26379,sentinel-1:26379"), Map.entry("REDIS_AUTH", "s3cret"),
+                Map.entry("RUNTIME_ROOT", "/data"), Map.entry("RUNTIME_SUBDIRECTORY", "ratelimit"),
+                Map.entry("RUNTIME_WATCH_ROOT", "false"), Map.entry("GRPC_PORT", "8081"),
+                Map.entry("REDIS_POOL_SIZE", "10"), Map.entry("REDIS_PIPELINE_WINDOW", "150us"));
+        StandardEnvironment environment = new StandardEnvironment();
+        new DotenvEnvironmentPostProcessor(LOGS, env, dir).postProcessEnvironment(environment, new SpringApplication());
+
+        assertThat(environment.getProperty("tollgate.redis.url"))
+                .isEqualTo("redis-sentinel://:s3cret@sentinel-0:26379,sentinel-1:26379#mymaster");
+        assertThat(environment.getProperty("tollgate.redis.password")).isNull();
+        assertThat(environment.getProperty("logging.level.root")).isEqualTo("DEBUG");
+        assertThat(environment.getProperty("tollgate.envoy.grpc-port", Integer.class)).isEqualTo(8081);
+        assertThat(environment.getProperty("tollgate.envoy.runtime-root")).isEqualTo("/data");
+        assertThat(environment.getProperty("tollgate.envoy.runtime-subdirectory")).isEqualTo("ratelimit");
+    }
 }

@@ -72,6 +72,9 @@ class DotenvFileTest {
         assertThatThrownBy(() -> parse("redis://user:hunter2@host"))
                 .hasMessageContaining("line 1")
                 .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> parse("REDIS_AUTH hunter2"))
+                .hasMessageContaining("line 1")
+                .hasMessageNotContaining("hunter2");
     }
 
     @Test

@@ -3,12 +3,21 @@ package io.tollgate.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisURI;
+import io.tollgate.redis.RedisConnectionSettings;
+import io.tollgate.redis.RedisConnectionSettings.Mode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ServerSettingsTest {
 
@@ -138,5 +147,195 @@ class ServerSettingsTest {
         assertThat(ServerSettings.resolve(Map.of("DOTENV_PATH", "other.env"), dir)).containsEntry("server.port", 8200);
         assertThatThrownBy(() -> ServerSettings.resolve(Map.of("DOTENV_PATH", "missing.env"), dir))
                 .hasMessageContaining("DOTENV_PATH (from the environment) names the environment file \"missing.env\"");
+    }
+
+    // --- envoyproxy/ratelimit's variables ---------------------------------------------------------------------------
+
+    @Test
+    void mapsAnEnvoyRatelimitEnvironment() {
+        Map<String, Object> p = resolve(Map.of(), "GRPC_PORT=9081", "GRPC_HOST=0.0.0.0",
+                "RUNTIME_ROOT=/srv/runtime_data/current", "RUNTIME_SUBDIRECTORY=ratelimit", "RUNTIME_APPDIRECTORY=config",
+                "RUNTIME_IGNOREDOTFILES=true", "RUNTIME_WATCH_ROOT=false", "SHADOW_MODE=false",
+                "LIMIT_RESPONSE_HEADERS_ENABLED=true", "NEAR_LIMIT_RATIO=0.9", "CACHE_KEY_PREFIX=ratelimit_",
+                "LOG_LEVEL=warn", "REDIS_SOCKET_TYPE=tcp", "REDIS_TYPE=single", "REDIS_URL=redis:6379",
+                "REDIS_AUTH=s3cret", "BACKEND_TYPE=redis", "CONFIG_TYPE=FILE", "MERGE_DOMAIN_CONFIG=false",
+                "REDIS_PERSECOND=false", "USE_STATSD=false", "REDIS_POOL_SIZE=10");
+        assertThat(p).isEqualTo(Map.ofEntries(
+                Map.entry("tollgate.envoy.grpc-port", 9081),
+                Map.entry("tollgate.envoy.grpc-host", "0.0.0.0"),
+                Map.entry("tollgate.envoy.runtime-root", "/srv/runtime_data/current"),
+                Map.entry("tollgate.envoy.runtime-subdirectory", "ratelimit"),
+                Map.entry("tollgate.envoy.runtime-app-directory", "config"),
+                Map.entry("tollgate.envoy.runtime-ignore-dot-files", true),
+                Map.entry("tollgate.envoy.shadow-mode", false),
+                Map.entry("tollgate.envoy.response-headers", true),
+                Map.entry("tollgate.envoy.near-limit-ratio", 0.9),
+                Map.entry("tollgate.redis.key-prefix", "ratelimit_"),
+                Map.entry("logging.level.root", "WARN"),
+                Map.entry("tollgate.redis.url", "redis://:s3cret@redis:6379")));
+    }
+
+    static Stream<Arguments> envoyValues() {
+        return Stream.of(
+                // environment, exactly the properties it must produce
+                Arguments.of(Map.of("GRPC_PORT", "0"), Map.of("tollgate.envoy.grpc-port", 0)),
+                Arguments.of(Map.of("GRPC_PORT", "65535"), Map.of("tollgate.envoy.grpc-port", 65535)),
+                Arguments.of(Map.of("GRPC_HOST", "::"), Map.of("tollgate.envoy.grpc-host", "::")),
+                Arguments.of(Map.of("GRPC_HOST", "ratelimit.internal"), Map.of("tollgate.envoy.grpc-host", "ratelimit.internal")),
+                Arguments.of(Map.of("RUNTIME_ROOT", "runtime/current"), Map.of("tollgate.envoy.runtime-root", "runtime/current")),
+                Arguments.of(Map.of("RUNTIME_SUBDIRECTORY", "a/b"), Map.of("tollgate.envoy.runtime-subdirectory", "a/b")),
+                // Go's filepath.Join(root, "/ratelimit") is root/ratelimit: the leading '/' does not escape the root
+                Arguments.of(Map.of("RUNTIME_SUBDIRECTORY", "/ratelimit"), Map.of("tollgate.envoy.runtime-subdirectory", "ratelimit")),
+                Arguments.of(Map.of("RUNTIME_APPDIRECTORY", "rl-config"), Map.of("tollgate.envoy.runtime-app-directory", "rl-config")),
+                Arguments.of(Map.of("RUNTIME_IGNOREDOTFILES", "T"), Map.of("tollgate.envoy.runtime-ignore-dot-files", true)),
+                Arguments.of(Map.of("RUNTIME_IGNOREDOTFILES", "0"), Map.of("tollgate.envoy.runtime-ignore-dot-files", false)),
+                Arguments.of(Map.of("RUNTIME_WATCH_ROOT", "true"), Map.of()),
+                Arguments.of(Map.of("RUNTIME_WATCH_ROOT", "f"), Map.of()),
+                Arguments.of(Map.of("SHADOW_MODE", "TRUE"), Map.of("tollgate.envoy.shadow-mode", true)),
+                Arguments.of(Map.of("SHADOW_MODE", "f"), Map.of("tollgate.envoy.shadow-mode", false)),
+                Arguments.of(Map.of("LIMIT_RESPONSE_HEADERS_ENABLED", "1"), Map.of("tollgate.envoy.response-headers", true)),
+                Arguments.of(Map.of("NEAR_LIMIT_RATIO", "1"), Map.of("tollgate.envoy.near-limit-ratio", 1.0)),
+                Arguments.of(Map.of("NEAR_LIMIT_RATIO", ".5"), Map.of("tollgate.envoy.near-limit-ratio", 0.5)),
+                Arguments.of(Map.of("NEAR_LIMIT_RATIO", "8e-1"), Map.of("tollgate.envoy.near-limit-ratio", 0.8)),
+                Arguments.of(Map.of("NEAR_LIMIT_RATIO", "0.001"), Map.of("tollgate.envoy.near-limit-ratio", 0.001)),
+                Arguments.of(Map.of("CACHE_KEY_PREFIX", "rl:prod|eu-1"), Map.of("tollgate.redis.key-prefix", "rl:prod|eu-1")),
+                Arguments.of(Map.of("LOG_LEVEL", "trace"), Map.of("logging.level.root", "TRACE")),
+                Arguments.of(Map.of("LOG_LEVEL", "DEBUG"), Map.of("logging.level.root", "DEBUG")),
+                Arguments.of(Map.of("LOG_LEVEL", "Info"), Map.of("logging.level.root", "INFO")),
+                Arguments.of(Map.of("LOG_LEVEL", "warn"), Map.of("logging.level.root", "WARN")),
+                Arguments.of(Map.of("LOG_LEVEL", "WARNING"), Map.of("logging.level.root", "WARN")),
+                Arguments.of(Map.of("LOG_LEVEL", "error"), Map.of("logging.level.root", "ERROR")),
+                Arguments.of(Map.of("LOG_LEVEL", "fatal"), Map.of("logging.level.root", "ERROR")),
+                Arguments.of(Map.of("LOG_LEVEL", "PANIC"), Map.of("logging.level.root", "ERROR")),
+                Arguments.of(Map.of("REDIS_TYPE", "single"), Map.of()),
+                Arguments.of(Map.of("REDIS_TYPE", "SINGLE", "REDIS_HOST", "redis"), Map.of("tollgate.redis.host", "redis")),
+                Arguments.of(Map.of("REDIS_SOCKET_TYPE", "tcp"), Map.of()),
+                Arguments.of(Map.of("REDIS_SOCKET_TYPE", "TCP"), Map.of()),
+                Arguments.of(Map.of("BACKEND_TYPE", "redis"), Map.of()),
+                Arguments.of(Map.of("CONFIG_TYPE", "file"), Map.of()),
+                Arguments.of(Map.of("MERGE_DOMAIN_CONFIG", "false"), Map.of()),
+                Arguments.of(Map.of("REDIS_PERSECOND", "false"), Map.of()),
+                // REDIS_AUTH without REDIS_URL: the username/password of the REDIS_HOST form
+                Arguments.of(Map.of("REDIS_AUTH", "s3cret"), Map.of("tollgate.redis.password", "s3cret")),
+                Arguments.of(Map.of("REDIS_AUTH", "app:s3cret"),
+                        Map.of("tollgate.redis.username", "app", "tollgate.redis.password", "s3cret")),
+                Arguments.of(Map.of("REDIS_AUTH", "app:s3:cr:et", "REDIS_HOST", "redis"), Map.of("tollgate.redis.host",
+                        "redis", "tollgate.redis.username", "app", "tollgate.redis.password", "s3:cr:et")),
+                Arguments.of(Map.of("REDIS_AUTH", ":s3cret"), Map.of("tollgate.redis.password", "s3cret")));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("envoyValues")
+    void eachEnvoyValueSetsExactlyItsProperties(Map<String, String> env, Map<String, Object> expected) {
+        assertThat(resolve(env)).isEqualTo(expected);
+        // and the same from the file
+        assertThat(resolve(Map.of(), env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new))).isEqualTo(expected);
+    }
+
+    @Test
+    void envoyVariablesTollgateIgnoresSetNothingAndFailNothing() {
+        assertThat(resolve(Map.of(), "USE_STATSD=true", "STATSD_HOST=statsd", "STATSD_PORT=8125", "USE_PROMETHEUS=true",
+                "DISABLE_STATS=true", "REDIS_POOL_SIZE=10", "REDIS_PIPELINE_WINDOW=150us", "REDIS_PIPELINE_LIMIT=8",
+                "REDIS_PERSECOND_URL=redis2:6379", "REDIS_PERSECOND_TYPE=SINGLE", "DEBUG_PORT=6070", "GRPC_UDS=/tmp/rl.sock",
+                "LOCAL_CACHE_SIZE_IN_BYTES=1048576", "EXPIRATION_JITTER_MAX_SECONDS=300",
+                "STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT=true", "QUOTA_MODE=true", "HOST=0.0.0.0")).isEmpty();
+    }
+
+    static Stream<Arguments> schemeLessRedisUrls() {
+        return Stream.of(
+                // environment, the URL it must become, its mode and TLS, the user and password Redis must get
+                Arguments.of(Map.of("REDIS_URL", "redis:6379"), "redis://redis:6379", Mode.STANDALONE, false, null, null),
+                Arguments.of(Map.of("REDIS_URL", "redis:6379", "REDIS_TYPE", "SINGLE", "REDIS_SOCKET_TYPE", "tcp"),
+                        "redis://redis:6379", Mode.STANDALONE, false, null, null),
+                Arguments.of(Map.of("REDIS_URL", "[::1]:6380", "REDIS_TLS", "true"), "rediss://[::1]:6380",
+                        Mode.STANDALONE, true, null, null),
+                Arguments.of(Map.of("REDIS_URL", "redis:6379", "REDIS_AUTH", "s3cret"), "redis://:s3cret@redis:6379",
+                        Mode.STANDALONE, false, null, "s3cret"),
+                Arguments.of(Map.of("REDIS_URL", "redis:6379", "REDIS_AUTH", "app:p@ss:w#rd/?%", "REDIS_TLS", "t"),
+                        "rediss://app:p%40ss%3Aw%23rd%2F%3F%25@redis:6379", Mode.STANDALONE, true, "app", "p@ss:w#rd/?%"),
+                Arguments.of(Map.of("REDIS_TYPE", "sentinel", "REDIS_URL", "mymaster,s1:26379,s2:26380"),
+                        "redis-sentinel://s1:26379,s2:26380#mymaster", Mode.SENTINEL, false, null, null),
+                Arguments.of(Map.of("REDIS_TYPE", "Sentinel", "REDIS_URL", "mymaster, s1:26379 ,s2", "REDIS_TLS", "true"),
+                        "rediss-sentinel://s1:26379,s2#mymaster", Mode.SENTINEL, true, null, null),
+                Arguments.of(Map.of("REDIS_TYPE", "SENTINEL", "REDIS_URL", "my master,s1:26379", "REDIS_AUTH", "app:pw"),
+                        "redis-sentinel://app:pw@s1:26379#my%20master", Mode.SENTINEL, false, "app", "pw"),
+                Arguments.of(Map.of("REDIS_TYPE", "sentinel", "REDIS_URL", "m,s1:26379", "REDIS_AUTH", "pw",
+                        "REDIS_TLS", "true"), "rediss-sentinel://:pw@s1:26379#m", Mode.SENTINEL, true, null, "pw"),
+                Arguments.of(Map.of("REDIS_TYPE", "cluster", "REDIS_URL", "h1:7000,h2:7001,h3:7002"),
+                        "redis-cluster://h1:7000,h2:7001,h3:7002", Mode.CLUSTER, false, null, null),
+                Arguments.of(Map.of("REDIS_TYPE", "CLUSTER", "REDIS_URL", "h1:7000", "REDIS_TLS", "1"),
+                        "rediss-cluster://h1:7000", Mode.CLUSTER, true, null, null),
+                Arguments.of(Map.of("REDIS_TYPE", "cluster", "REDIS_URL", "h1:7000,h2:7001", "REDIS_AUTH", "app:pw",
+                        "REDIS_TLS", "true"), "rediss-cluster://app:pw@h1:7000,h2:7001", Mode.CLUSTER, true, "app", "pw"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("schemeLessRedisUrls")
+    void schemeLessRedisUrlIsReadWithRedisType(Map<String, String> env, String url, Mode mode, boolean tls, String user,
+            String password) {
+        Map<String, Object> expected = new HashMap<>(Map.of("tollgate.redis.url", url));
+        if (env.containsKey("REDIS_TLS")) {
+            expected.put("tollgate.redis.ssl", tls); // REDIS_TLS sets its property as ever; with a URL it goes unused
+        }
+        assertThat(resolve(env)).isEqualTo(expected);
+
+        // What the starter makes of it: every node of the right mode gets TLS and the credentials of REDIS_AUTH.
+        RedisConnectionSettings settings = RedisConnectionSettings.fromUrl(url);
+        assertThat(settings.mode()).isEqualTo(mode);
+        assertThat(settings.tls()).isEqualTo(tls);
+        assertThat(settings.username()).isEqualTo(user);
+        for (RedisURI uri : settings.toRedisUris()) {
+            RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block();
+            assertThat(credentials.getUsername()).isEqualTo(user);
+            assertThat(credentials.getPassword() == null ? null : new String(credentials.getPassword()))
+                    .isEqualTo(password);
+        }
+    }
+
+    @Test
+    void redisAuthGoesIntoARedisUrlWithAScheme() {
+        assertThat(resolve(Map.of("REDIS_URL", "redis://h:6379/2?timeout=250ms", "REDIS_AUTH", "app:p@ss")))
+                .isEqualTo(Map.of("tollgate.redis.url", "redis://app:p%40ss@h:6379/2?timeout=250ms"));
+        assertThat(resolve(Map.of("REDIS_URL", "redis-sentinel://@s1:26379#m", "REDIS_AUTH", "pw")))
+                .isEqualTo(Map.of("tollgate.redis.url", "redis-sentinel://:pw@s1:26379#m"));
+        // A REDIS_TYPE of single never contradicts a URL: it is envoyproxy/ratelimit's default, often set explicitly.
+        assertThat(resolve(Map.of("REDIS_URL", "redis-cluster://h1:7000", "REDIS_TYPE", "single")))
+                .isEqualTo(Map.of("tollgate.redis.url", "redis-cluster://h1:7000"));
+        assertThat(resolve(Map.of("REDIS_URL", "rediss-cluster://h1:7000", "REDIS_TYPE", "cluster")))
+                .isEqualTo(Map.of("tollgate.redis.url", "rediss-cluster://h1:7000"));
+    }
+
+    @Test
+    void conflictsNameBothVariablesAndWhereEachWasSet() {
+        assertThatThrownBy(() -> resolve(Map.of("REDIS_PASSWORD", "hunter2"), "# redis", "REDIS_AUTH=hunter2"))
+                .isInstanceOf(ServerConfigException.class)
+                .hasMessage("REDIS_AUTH (from /app/.env line 2) is (value hidden) and REDIS_PASSWORD (from the"
+                        + " environment) is (value hidden), which contradict each other: both give the Redis"
+                        + " credentials; use REDIS_AUTH (password or user:password) or REDIS_USERNAME and"
+                        + " REDIS_PASSWORD, not both. Fix or remove one of them and start again.");
+        assertThatThrownBy(() -> resolve(Map.of("REDIS_TYPE", "cluster"), "REDIS_URL=redis://h:6379"))
+                .hasMessageStartingWith("REDIS_TYPE (from the environment) is \"cluster\" and REDIS_URL (from"
+                        + " /app/.env line 1) is (value hidden), which contradict each other: REDIS_TYPE=cluster says"
+                        + " the nodes are cluster but the URL's scheme says standalone");
+        assertThatThrownBy(() -> resolve(Map.of("REDIS_AUTH", "hunter2", "REDIS_URL", "redis://u:xyzzy@h")))
+                .hasMessageContaining("REDIS_AUTH (from the environment) is (value hidden) and REDIS_URL (from the"
+                        + " environment) is (value hidden)")
+                .hasMessageNotContaining("hunter2").hasMessageNotContaining("xyzzy");
+    }
+
+    @Test
+    void schemeLessRedisUrlErrorsSayWhichFormRedisTypeWants() {
+        assertThatThrownBy(() -> resolve(Map.of("REDIS_TYPE", "sentinel"), "REDIS_URL=s1:26379,s2:26379"))
+                .isInstanceOf(ServerConfigException.class)
+                .hasMessage("REDIS_URL (from /app/.env line 1) is (value hidden), but it must be with"
+                        + " REDIS_TYPE=sentinel, the master name, then the sentinels' host:port, such as"
+                        + " mymaster,10.0.0.1:26379,10.0.0.2:26379 (envoyproxy/ratelimit's form), or a Redis URL with a"
+                        + " scheme such as redis://host:6379, redis-sentinel://host1:26379,host2:26379#mymaster or"
+                        + " redis-cluster://host1:7000,host2:7001 (the first entry must be the Sentinel master name, but"
+                        + " \"s1:26379\" is an address). Fix or remove it and start again.");
+        assertThatThrownBy(() -> resolve(Map.of("REDIS_URL", "h1:6379,h2:6379")))
+                .hasMessageContaining("with REDIS_TYPE unset (single), host:port such as redis:6379")
+                .hasMessageContaining("REDIS_TYPE single takes one host:port");
     }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tollgate.spring.TollgateProperties;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -61,20 +64,75 @@ class ServerVariableTest {
     void variablesAreListedInTableOrder() {
         assertThat(ServerSettings.VARIABLES).containsExactly("PORT", "RATE_LIMIT_RULES_PATH", "REDIS_URL", "REDIS_HOST",
                 "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD", "REDIS_USERNAME", "REDIS_TLS", "REDIS_REQUIRED_AT_STARTUP",
-                "TRUSTED_PROXIES", "LOG_FORMAT", "MASK_CLIENT_KEYS", "FAILURE_POLICY", "EXPECTED_INSTANCES");
+                "FAILURE_POLICY", "EXPECTED_INSTANCES", "TRUSTED_PROXIES", "LOG_FORMAT", "MASK_CLIENT_KEYS",
+                "GRPC_PORT", "GRPC_HOST", "RUNTIME_ROOT", "RUNTIME_SUBDIRECTORY", "RUNTIME_APPDIRECTORY",
+                "RUNTIME_IGNOREDOTFILES", "RUNTIME_WATCH_ROOT", "SHADOW_MODE", "LIMIT_RESPONSE_HEADERS_ENABLED",
+                "NEAR_LIMIT_RATIO", "CACHE_KEY_PREFIX", "LOG_LEVEL", "REDIS_TYPE", "REDIS_SOCKET_TYPE", "REDIS_AUTH",
+                "BACKEND_TYPE", "CONFIG_TYPE", "MERGE_DOMAIN_CONFIG", "REDIS_PERSECOND");
+    }
+
+    @Test
+    void envExampleDocumentsEveryVariableInTableOrder() throws Exception {
+        // the module's tests run in tollgate-server/; .env.example is at the repository root
+        List<String> lines = Files.readAllLines(Path.of("..", ".env.example"));
+        int last = -1;
+        for (String name : ServerSettings.VARIABLES) {
+            int at = indexOfLineStartingWith(lines, "#" + name + "=");
+            if (at < 0) {
+                // the rejected ones are documented in the list of envoyproxy/ratelimit settings Tollgate refuses
+                at = indexOfLineStartingWith(lines, "#   " + name + "=");
+            }
+            assertThat(at).as(name + " documented in .env.example").isGreaterThan(last);
+            last = at;
+        }
+    }
+
+    private static int indexOfLineStartingWith(List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void envoyVariablesBindAsTheStarterReadsThem() {
+        TollgateProperties.Redis r = bind(resolve(Map.of("REDIS_AUTH", "app:s3cret", "REDIS_HOST", "redis",
+                "CACHE_KEY_PREFIX", "ratelimit"))).getRedis();
+        assertThat(r.getUsername()).isEqualTo("app");
+        assertThat(r.getPassword()).isEqualTo("s3cret");
+        assertThat(r.getKeyPrefix()).isEqualTo("ratelimit");
+        assertThat(bind(resolve(Map.of("REDIS_TYPE", "cluster", "REDIS_URL", "h1:7000,h2:7001"))).getRedis().getUrl())
+                .isEqualTo("redis-cluster://h1:7000,h2:7001");
+    }
+
+    @Test
+    void variablesWithoutAPropertyOfTheirOwn() {
+        assertThat(Arrays.stream(ServerVariable.values()).filter(v -> v.property() == null).map(Enum::name))
+                .containsExactly("RUNTIME_WATCH_ROOT", "REDIS_TYPE", "REDIS_SOCKET_TYPE", "REDIS_AUTH", "BACKEND_TYPE",
+                        "CONFIG_TYPE", "MERGE_DOMAIN_CONFIG", "REDIS_PERSECOND");
     }
 
     @Test
     void everyPropertyMapsBackToItsVariable() {
         for (ServerVariable v : ServerVariable.values()) {
-            assertThat(ServerVariable.variableFor(v.property())).as(v.property()).isEqualTo(v.name());
+            if (v.property() != null) {
+                assertThat(ServerVariable.variableFor(v.property())).as(v.property()).isEqualTo(v.name());
+            }
         }
         assertThat(ServerVariable.variableFor("tollgate.rules.api.capacity")).isEqualTo("RATE_LIMIT_RULES_PATH");
         assertThat(ServerVariable.variableFor("tollgate.rules-file")).isEqualTo("RATE_LIMIT_RULES_PATH");
         assertThat(ServerVariable.variableFor("tollgate.trusted-proxies[1]")).isEqualTo("TRUSTED_PROXIES");
-        String address = "REDIS_URL or REDIS_HOST / REDIS_PORT / REDIS_DB / REDIS_PASSWORD / REDIS_USERNAME / REDIS_TLS";
-        for (String p : List.of("tollgate.redis", "tollgate.redis.host/port/database", "tollgate.redis.timeout",
-                "tollgate.redis.key-prefix")) {
+        assertThat(ServerVariable.variableFor("tollgate.envoy.grpc-port")).isEqualTo("GRPC_PORT");
+        assertThat(ServerVariable.variableFor("tollgate.envoy.runtime-app-directory")).isEqualTo("RUNTIME_APPDIRECTORY");
+        assertThat(ServerVariable.variableFor("tollgate.envoy.near-limit-ratio")).isEqualTo("NEAR_LIMIT_RATIO");
+        assertThat(ServerVariable.variableFor("tollgate.redis.key-prefix")).isEqualTo("CACHE_KEY_PREFIX");
+        assertThat(ServerVariable.variableFor("logging.level.root")).isEqualTo("LOG_LEVEL");
+        assertThat(ServerVariable.variableFor("tollgate.envoy")).isNull();
+        String address = "REDIS_URL or REDIS_HOST / REDIS_PORT / REDIS_DB / REDIS_PASSWORD / REDIS_USERNAME / REDIS_TLS"
+                + " / REDIS_TYPE / REDIS_AUTH";
+        for (String p : List.of("tollgate.redis", "tollgate.redis.host/port/database", "tollgate.redis.timeout")) {
             assertThat(ServerVariable.variableFor(p)).as(p).isEqualTo(address);
         }
         assertThat(ServerVariable.variableFor("tollgate.redisx")).isNull();

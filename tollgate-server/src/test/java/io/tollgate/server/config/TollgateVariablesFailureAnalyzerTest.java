@@ -27,8 +27,22 @@ class TollgateVariablesFailureAnalyzerTest {
         assertThat(TollgateVariablesFailureAnalyzer.variableFor("tollgate.redis.url")).isEqualTo("REDIS_URL");
         assertThat(TollgateVariablesFailureAnalyzer.variableFor("tollgate.expected-instances")).isEqualTo("EXPECTED_INSTANCES");
         assertThat(TollgateVariablesFailureAnalyzer.variableFor("tollgate.failure-policy")).isEqualTo("FAILURE_POLICY");
+        assertThat(TollgateVariablesFailureAnalyzer.variableFor("tollgate.envoy.grpc-port")).isEqualTo("GRPC_PORT");
+        assertThat(TollgateVariablesFailureAnalyzer.variableFor("tollgate.envoy.runtime-root")).isEqualTo("RUNTIME_ROOT");
+        assertThat(TollgateVariablesFailureAnalyzer.variableFor("tollgate.redis.key-prefix")).isEqualTo("CACHE_KEY_PREFIX");
         assertThat(TollgateVariablesFailureAnalyzer.variableFor("tollgate.memory.max-buckets")).isNull();
         assertThat(analyzer.analyze(new TollgateConfigurationException("tollgate.memory.max-buckets", "0", "must be at least 1")))
                 .isNull();
+    }
+
+    @Test
+    void namesTheEnvoyVariableForAnEnvoyProperty() {
+        FailureAnalysis a = analyzer.analyze(new TollgateConfigurationException("tollgate.envoy.grpc-port", "8081",
+                "the port is already in use"));
+        assertThat(a.getDescription()).contains("Variable: GRPC_PORT").contains("Property: tollgate.envoy.grpc-port")
+                .contains("Reason: the port is already in use");
+        assertThat(a.getAction()).startsWith("Correct GRPC_PORT");
+        assertThat(analyzer.analyze(new TollgateConfigurationException("tollgate.redis", "standalone h:1", "x"))
+                .getDescription()).contains("/ REDIS_TYPE / REDIS_AUTH");
     }
 }
