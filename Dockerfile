@@ -12,6 +12,8 @@ COPY pom.xml ./
 COPY tollgate-core/pom.xml tollgate-core/
 COPY tollgate-envoy/pom.xml tollgate-envoy/
 COPY tollgate-redis/pom.xml tollgate-redis/
+COPY tollgate-test-support/pom.xml tollgate-test-support/
+COPY tollgate-redis-test-support/pom.xml tollgate-redis-test-support/
 COPY tollgate-spring-boot-starter/pom.xml tollgate-spring-boot-starter/
 COPY tollgate-server/pom.xml tollgate-server/
 COPY tollgate-bench/pom.xml tollgate-bench/
@@ -32,7 +34,9 @@ USER tollgate
 
 ENV PORT=8000 \
     RATE_LIMIT_RULES_PATH=/app/rate_limits.json
-EXPOSE 8000
+# 8000: HTTP (the demo routes, /json, /rlconfig, /health, /metrics). 8081: the Envoy rate-limit service over gRPC,
+# served when the runtime configuration folder (RUNTIME_ROOT/RUNTIME_SUBDIRECTORY/RUNTIME_APPDIRECTORY) is mounted.
+EXPOSE 8000 8081
 
 # The JRE image has neither curl nor wget; bash's /dev/tcp is enough for a GET. /health answers 503 when the
 # store is down, which marks the container unhealthy.

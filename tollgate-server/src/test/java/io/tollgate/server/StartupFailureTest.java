@@ -55,6 +55,30 @@ class StartupFailureTest {
     }
 
     @Test
+    void invalidEnvoyConfigurationStopsStartupNamingFileDescriptorAndField() throws Exception {
+        Path config = dir.resolve("runtime/ratelimit/config");
+        Files.createDirectories(config);
+        Files.writeString(config.resolve("edge.yaml"), """
+                domain: edge
+                descriptors:
+                  - key: remote_address
+                    rate_limit:
+                      unit: fortnight
+                      requests_per_unit: 10
+                """);
+        String rules = Path.of("..", "rate_limits.json").toAbsolutePath().normalize().toString();
+        ChildJvm.Outcome out = ChildJvm.run(dir, Map.of("PORT", "0", "GRPC_PORT", "0", "RATE_LIMIT_RULES_PATH", rules,
+                "RUNTIME_ROOT", dir.resolve("runtime").toString(), "RUNTIME_SUBDIRECTORY", "ratelimit"), 120);
+        assertThat(out.exitCode()).isNotZero();
+        assertThat(out.output()).contains("APPLICATION FAILED TO START")
+                .contains("The Envoy rate-limit configuration cannot be loaded")
+                .contains("edge.yaml: descriptor descriptors[0] (edge.remote_address), field \"rate_limit.unit\", line 5:"
+                        + " invalid rate limit unit 'fortnight'")
+                .contains("TOLLGATE_ENVOY_ENABLED=false");
+        assertNoStackTrace(out.output());
+    }
+
+    @Test
     void missingRulesFileStopsStartupCleanly() throws Exception {
         // No rate_limits.json in the working directory: Spring starts, the starter refuses, Boot reports it.
         ChildJvm.Outcome out = ChildJvm.run(dir, Map.of("PORT", "0"), 120);

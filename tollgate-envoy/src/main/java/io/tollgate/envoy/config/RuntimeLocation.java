@@ -1,12 +1,11 @@
 package io.tollgate.envoy.config;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
- * Where envoyproxy/ratelimit looks for its configuration files, from the same environment variables:
+ * Where envoyproxy/ratelimit looks for its configuration files, named as its environment variables are (the server
+ * maps those variables onto {@code tollgate.envoy.runtime-*}):
  * {@code RUNTIME_ROOT} (default {@code /srv/runtime_data/current}) / {@code RUNTIME_SUBDIRECTORY} /
  * {@code RUNTIME_APPDIRECTORY} (default {@code config}), and {@code RUNTIME_IGNOREDOTFILES} (default false).
  *
@@ -32,18 +31,6 @@ public record RuntimeLocation(Path root, String subdirectory, String appDirector
         appDirectory = appDirectory == null || appDirectory.isEmpty() ? DEFAULT_APP_DIRECTORY : appDirectory;
     }
 
-    /**
-     * Reads the variables from {@code env} (such as {@code System.getenv()}); unset or empty ones take the defaults.
-     *
-     * @throws IllegalArgumentException naming the variable when {@code RUNTIME_IGNOREDOTFILES} is not a boolean
-     */
-    public static RuntimeLocation fromEnvironment(Map<String, String> env) {
-        return new RuntimeLocation(Path.of(orDefault(env.get("RUNTIME_ROOT"), DEFAULT_ROOT)),
-                orDefault(env.get("RUNTIME_SUBDIRECTORY"), ""),
-                orDefault(env.get("RUNTIME_APPDIRECTORY"), DEFAULT_APP_DIRECTORY),
-                goBool("RUNTIME_IGNOREDOTFILES", orDefault(env.get("RUNTIME_IGNOREDOTFILES"), "false")));
-    }
-
     /** The folder whose every regular file (subfolders included) is a configuration file. */
     public Path configDirectory() {
         Path base = subdirectory.isEmpty() ? root : root.resolve(subdirectory);
@@ -53,20 +40,5 @@ public record RuntimeLocation(Path root, String subdirectory, String appDirector
     /** The directory source for this location. */
     public ConfigDirectory directory() {
         return new ConfigDirectory(configDirectory(), ignoreDotFiles);
-    }
-
-    private static String orDefault(String value, String fallback) {
-        return value == null || value.isBlank() ? fallback : value.strip();
-    }
-
-    /** The spellings Go's {@code strconv.ParseBool} accepts, which envconfig uses. */
-    private static boolean goBool(String variable, String text) {
-        if (List.of("1", "t", "T", "true", "TRUE", "True").contains(text)) {
-            return true;
-        }
-        if (List.of("0", "f", "F", "false", "FALSE", "False").contains(text)) {
-            return false;
-        }
-        throw new IllegalArgumentException(variable + " must be true or false, got '" + text + "'");
     }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,20 +33,12 @@ class ConfigDirectoryTest {
     }
 
     @Test
-    void pathComesFromTheRuntimeVariables() {
-        RuntimeLocation l = RuntimeLocation.fromEnvironment(Map.of("RUNTIME_ROOT", "/data",
-                "RUNTIME_SUBDIRECTORY", "ratelimit"));
-        assertThat(l.configDirectory()).isEqualTo(Path.of("/data/ratelimit/config"));
-        assertThat(l.ignoreDotFiles()).isFalse();
-        assertThat(RuntimeLocation.fromEnvironment(Map.of()).configDirectory())
+    void pathIsRootThenSubdirectoryThenAppDirectory() {
+        assertThat(new RuntimeLocation(Path.of("/data"), "ratelimit", null, false).configDirectory())
+                .isEqualTo(Path.of("/data/ratelimit/config"));
+        assertThat(new RuntimeLocation(Path.of(RuntimeLocation.DEFAULT_ROOT), "", "", false).configDirectory())
                 .isEqualTo(Path.of("/srv/runtime_data/current/config"));
-        RuntimeLocation custom = RuntimeLocation.fromEnvironment(Map.of("RUNTIME_ROOT", "/r",
-                "RUNTIME_SUBDIRECTORY", "s", "RUNTIME_APPDIRECTORY", "rl", "RUNTIME_IGNOREDOTFILES", "T"));
-        assertThat(custom.configDirectory()).isEqualTo(Path.of("/r/s/rl"));
-        assertThat(custom.ignoreDotFiles()).isTrue();
-        assertThat(catchThrowableOfType(IllegalArgumentException.class,
-                () -> RuntimeLocation.fromEnvironment(Map.of("RUNTIME_IGNOREDOTFILES", "yes"))))
-                .hasMessageContaining("RUNTIME_IGNOREDOTFILES");
+        assertThat(new RuntimeLocation(Path.of("/r"), "s", "rl", true).configDirectory()).isEqualTo(Path.of("/r/s/rl"));
     }
 
     @Test
