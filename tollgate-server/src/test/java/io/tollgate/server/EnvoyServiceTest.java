@@ -314,6 +314,28 @@ class EnvoyServiceTest {
         }
     }
 
+    @Test
+    void underLoadAFrozenRedisStillAnswersEveryCallThroughThePolicy() throws Exception {
+        try (RedisServer own = RedisServer.start();
+             Instance app = start(runtime("frozen-load", EDGE), Map.of("tollgate.redis.url", own.url(),
+                     "tollgate.redis.timeout", "300ms"))) {
+            hammer(app, request(d("warm", "w")), 2000, 64, Duration.ofSeconds(30));
+            own.pause();
+            Tally t;
+            try {
+                // the breaker (on by default) opens after the first failures; every call is still answered
+                t = hammer(app, request(d("user", "frozen")), 3000, 256, Duration.ofSeconds(20));
+            } finally {
+                own.resume();
+            }
+            assertThat(t.errors).as("gRPC errors").isEmpty();
+            assertThat(t.ok + t.over).as("every call answered").isEqualTo(t.sent);
+            assertThat(t.degraded).as("each answer says the policy gave it").isEqualTo(t.sent);
+            // fail-open holds the one bucket to its limit in this instance: 10 per minute, started full
+            assertThat(t.ok).isEqualTo(10);
+        }
+    }
+
     private static void awaitMetric(Instance app, String line) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         String metrics = "";

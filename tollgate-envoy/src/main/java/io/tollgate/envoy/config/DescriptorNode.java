@@ -16,6 +16,7 @@ final class DescriptorNode {
     private final String compositeKey;
     private final RateLimitRule rule;
     private final boolean shareThreshold;
+    private final boolean valueToMetric;
     private final Map<String, DescriptorNode> children;
     private final List<Wildcard> wildcards;
 
@@ -27,13 +28,15 @@ final class DescriptorNode {
      * @param compositeKey   {@code key} or {@code key_value}; "" for a domain's root
      * @param rule           the descriptor's rate limit, or {@code null}
      * @param shareThreshold whether every value this wildcard descriptor matches shares one bucket
+     * @param valueToMetric  {@code value_to_metric}: stats name this level by the request's value
      * @param children       nested descriptors by composite key, in file order
      */
-    DescriptorNode(String compositeKey, RateLimitRule rule, boolean shareThreshold,
+    DescriptorNode(String compositeKey, RateLimitRule rule, boolean shareThreshold, boolean valueToMetric,
                    LinkedHashMap<String, DescriptorNode> children) {
         this.compositeKey = compositeKey;
         this.rule = rule;
         this.shareThreshold = shareThreshold;
+        this.valueToMetric = valueToMetric;
         this.children = Collections.unmodifiableMap(new LinkedHashMap<>(children));
         this.wildcards = children.entrySet().stream()
                 .filter(e -> WildcardPattern.isPattern(e.getKey()))
@@ -48,6 +51,10 @@ final class DescriptorNode {
     /** The rate limit, or {@code null} when the descriptor has none (a placeholder, or a whitelisting entry). */
     RateLimitRule rule() {
         return rule;
+    }
+
+    boolean valueToMetric() {
+        return valueToMetric;
     }
 
     boolean shareThreshold() {

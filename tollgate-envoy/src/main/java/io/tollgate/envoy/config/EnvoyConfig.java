@@ -82,10 +82,14 @@ public final class EnvoyConfig {
     /**
      * A match for a request descriptor that carries its own limit ({@link RateLimitRule#override}): the bucket is keyed
      * by the descriptor's values like a file rule's, and kept apart from a file rule's bucket of the same values by
-     * the store, since the limits differ.
+     * the store, since the limits differ. Its stats name carries the request's values, as envoyproxy/ratelimit's.
      */
     public static DescriptorMatch overrideMatch(String domain, List<DescriptorEntry> entries, RateLimitRule rule) {
-        return new DescriptorMatch(domain, entries, rule, BucketKey.of(domain, entries, null));
+        StringBuilder stats = new StringBuilder(domain);
+        for (DescriptorEntry e : entries) {
+            stats.append('.').append(e.key()).append('_').append(e.value());
+        }
+        return new DescriptorMatch(domain, entries, rule, BucketKey.of(domain, entries, null), stats.toString());
     }
 
     /**

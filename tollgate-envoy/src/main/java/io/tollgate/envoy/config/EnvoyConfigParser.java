@@ -84,7 +84,7 @@ public final class EnvoyConfigParser {
         }
         LinkedHashMap<String, DescriptorNode> children =
                 descriptors(m.members().get("descriptors"), top, domain);
-        return new EnvoyDomain(domain, file, new DescriptorNode("", null, false, children));
+        return new EnvoyDomain(domain, file, new DescriptorNode("", null, false, false, children));
     }
 
     // ---- descriptors ----------------------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ public final class EnvoyConfigParser {
             boolean shadow = bool(d.members().get("shadow_mode"), at, "shadow_mode");
             boolean quota = bool(d.members().get("quota_mode"), at, "quota_mode");
             boolean detailed = bool(d.members().get("detailed_metric"), at, "detailed_metric");
-            bool(d.members().get("value_to_metric"), at, "value_to_metric"); // stats names only, checked for its type
+            boolean valueToMetric = bool(d.members().get("value_to_metric"), at, "value_to_metric"); // stats names only
             YamlNode.Member shareMember = d.members().get("share_threshold");
             boolean share = bool(shareMember, at, "share_threshold");
             Map<String, Object> metadata = metadata(d.members().get("metadata"), at);
@@ -131,7 +131,7 @@ public final class EnvoyConfigParser {
                 throw at.problem("share_threshold", shareMember.line(), "share_threshold can only be used with"
                         + " wildcard values (containing '*'), but found key '" + composite + "'");
             }
-            out.put(composite, new DescriptorNode(composite, rule, share,
+            out.put(composite, new DescriptorNode(composite, rule, share, valueToMetric,
                     descriptors(d.members().get("descriptors"), at, chain)));
         }
         return out;

@@ -43,6 +43,8 @@ public final class EnvoyDomain {
         RateLimitRule found = null;
         String[] shared = null;
         int last = entries.size() - 1;
+        DescriptorNode[] path = new DescriptorNode[entries.size()];
+        boolean valueToMetric = false;
         for (int i = 0; i <= last; i++) {
             DescriptorEntry e = entries.get(i);
             String composite = e.key() + "_" + e.value();
@@ -72,6 +74,8 @@ public final class EnvoyDomain {
                 String prefix = e.key() + "_";
                 shared[i] = pattern.startsWith(prefix) ? pattern.substring(prefix.length()) : pattern;
             }
+            path[i] = next;
+            valueToMetric |= next.valueToMetric();
             if (i == last && next.rule() != null) {
                 found = next.rule();
             }
@@ -80,8 +84,36 @@ public final class EnvoyDomain {
             }
             node = next;
         }
-        return found == null ? Optional.empty()
-                : Optional.of(new DescriptorMatch(name, entries, found, BucketKey.of(name, entries, shared)));
+        if (found == null) {
+            return Optional.empty();
+        }
+        String stats = found.detailedMetric() || valueToMetric
+                ? statsKey(entries, path, found.detailedMetric()) : found.statsKey();
+        return Optional.of(new DescriptorMatch(name, entries, found, BucketKey.of(name, entries, shared), stats));
+    }
+
+    /**
+     * The stats name with request values: at every level when {@code detailed}, else where the level has
+     * {@code value_to_metric}. A level with its own value in the file keeps it; a shared wildcard shows its pattern up
+     * to the {@code *}, as the values share one bucket.
+     */
+    private String statsKey(List<DescriptorEntry> entries, DescriptorNode[] path, boolean detailed) {
+        StringBuilder sb = new StringBuilder(name);
+        for (int i = 0; i < path.length; i++) {
+            DescriptorNode n = path[i];
+            DescriptorEntry e = entries.get(i);
+            sb.append('.');
+            String composite = n.compositeKey();
+            boolean pattern = WildcardPattern.isPattern(composite);
+            if (!(detailed || n.valueToMetric()) || (!pattern && !composite.equals(e.key()))) {
+                sb.append(composite);
+            } else if (pattern && n.shareThreshold()) {
+                sb.append(composite, 0, composite.indexOf('*'));
+            } else {
+                sb.append(e.key()).append('_').append(e.value());
+            }
+        }
+        return sb.toString();
     }
 
     DescriptorNode root() {

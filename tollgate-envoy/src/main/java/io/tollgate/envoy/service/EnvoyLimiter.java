@@ -380,7 +380,7 @@ public final class EnvoyLimiter {
                             || (!reportedOver(reported) && remaining(s) < remaining(reported))) {
                         reported = s;
                     }
-                    listener.onDescriptor(domain, statsKey(s), s.hits, s.over, s.over && r.shadowMode(),
+                    listener.onDescriptor(domain, s.match.statsKey(), s.hits, s.over, s.over && r.shadowMode(),
                             !s.over && nearLimit(s));
                 }
             }
@@ -423,18 +423,6 @@ public final class EnvoyLimiter {
         int t = d.tightestLimit();
         long capacity = d.spec().limit(t).capacity();
         return capacity - d.remaining(t) > (long) Math.floor(capacity * nearLimitRatio);
-    }
-
-    /** The stats name: the configured path, or with {@code detailed_metric} the request's own values. */
-    private static String statsKey(Slot s) {
-        if (!s.rule.detailedMetric()) {
-            return s.rule.statsKey();
-        }
-        StringBuilder sb = new StringBuilder(s.match.domain());
-        for (DescriptorEntry e : s.match.entries()) {
-            sb.append('.').append(e.key()).append('_').append(e.value());
-        }
-        return sb.toString();
     }
 
     static RateLimitResponse.RateLimit.Unit unit(EnvoyUnit unit) {

@@ -275,4 +275,51 @@ class EnvoyMatchingTest {
         assertThat(BucketKey.of("d", entries("a_b", "c"), null)).isNotEqualTo(BucketKey.of("d", entries("a", "b_c"), null));
         assertThat(BucketKey.of("d", entries("k", "é{}\n"), null)).isEqualTo("envoy|d|k|:00e9:007b:007d:000a");
     }
+
+    @Test
+    void statsNamesFollowValueToMetricAndDetailedMetricAsInExample10() {
+        EnvoyConfig c = EnvoyConfig.parse("e10.yaml", """
+                domain: example10
+                descriptors:
+                  - key: route
+                    value_to_metric: true
+                    descriptors:
+                      - key: http_method
+                        value_to_metric: true
+                        descriptors:
+                          - key: subject_id
+                            rate_limit: {unit: minute, requests_per_unit: 60}
+                  - key: plain
+                    descriptors:
+                      - key: id
+                        rate_limit: {unit: minute, requests_per_unit: 1}
+                  - key: files
+                    value: files/*
+                    share_threshold: true
+                    value_to_metric: true
+                    rate_limit: {unit: minute, requests_per_unit: 1}
+                  - key: path
+                    value: /api/*
+                    value_to_metric: true
+                    rate_limit: {unit: minute, requests_per_unit: 1}
+                  - key: detail
+                    value: fixed
+                    descriptors:
+                      - key: user
+                        detailed_metric: true
+                        rate_limit: {unit: minute, requests_per_unit: 1}
+                """);
+        assertThat(c.match("example10", entries("route", "api", "http_method", "GET", "subject_id", "123"))
+                .orElseThrow().statsKey()).isEqualTo("example10.route_api.http_method_GET.subject_id");
+        assertThat(c.match("example10", entries("plain", "x", "id", "7")).orElseThrow().statsKey())
+                .isEqualTo("example10.plain.id");
+        // a shared wildcard shows the pattern up to the '*'; an unshared one the full runtime value
+        assertThat(c.match("example10", entries("files", "files/a.pdf")).orElseThrow().statsKey())
+                .isEqualTo("example10.files_files/");
+        assertThat(c.match("example10", entries("path", "/api/v1/x")).orElseThrow().statsKey())
+                .isEqualTo("example10.path_/api/v1/x");
+        // detailed_metric: every level's request value; a value written in the file is that value anyway
+        assertThat(c.match("example10", entries("detail", "fixed", "user", "bob")).orElseThrow().statsKey())
+                .isEqualTo("example10.detail_fixed.user_bob");
+    }
 }
