@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -35,8 +37,9 @@ import java.util.function.Function;
  * (every Redis; one bucket key under several specs) is all or nothing as on a single Redis. A request spanning nodes is
  * all or nothing per node only: one node's part may be applied while another's is denied, so a denied request may have
  * taken tokens on the nodes that allowed their part. Decisions sent again through the routing above (a slot moved, a
- * refused call) are decided per key. The request as a whole is reported denied whenever any part was denied, but its
- * decisions do not tell which parts were applied.
+ * refused call) stay together per slot: a group's members of one slot are one call, so one slot stays all or nothing
+ * while it moves. The request as a whole is reported denied whenever any part was denied, but its decisions do not
+ * tell which parts were applied.
  */
 final class ClusterLanes {
 
@@ -182,15 +185,50 @@ final class ClusterLanes {
         });
     }
 
-    /** Each key's decisions as one call through Lettuce's cluster routing (which follows MOVED and ASK). */
+    /**
+     * Sent again through Lettuce's cluster routing (which follows MOVED and ASK): each key's lone decisions as one
+     * call, and the members of one group that share a slot as one call, so a group stays all or nothing within its
+     * slot while the slot moves. Mid-migration Redis refuses a call whose keys are split between the two nodes
+     * ({@code TRYAGAIN}); such a call is sent again {@value #RETRY_MILLIS} ms later, until it runs or its decisions'
+     * own deadlines fail them (nothing ran, so sending again is safe).
+     */
     void routed(List<PendingDecision> decisions) {
         routed.addAndGet(decisions.size());
-        Map<String, List<PendingDecision>> byKey = new LinkedHashMap<>();
+        Map<Object, List<PendingDecision>> calls = new LinkedHashMap<>();
         for (PendingDecision p : decisions) {
-            byKey.computeIfAbsent(p.redisKey, k -> new ArrayList<>(2)).add(p);
+            Object call = p.group == null || p.group.size() == 1 ? p.redisKey
+                    : new GroupSlot(p.group, SlotHash.getSlot(p.redisKey));
+            calls.computeIfAbsent(call, k -> new ArrayList<>(2)).add(p);
         }
-        for (List<PendingDecision> one : byKey.values()) {
-            transport.send(cluster, BucketScript.PER_SLOT, one, () -> { }, null);
+        for (List<PendingDecision> one : calls.values()) {
+            transport.send(cluster, BucketScript.PER_SLOT, one, () -> { }, this::retryLater);
+        }
+    }
+
+    private static final long RETRY_MILLIS = 5;
+
+    private void retryLater(List<PendingDecision> refused) {
+        List<PendingDecision> open = new ArrayList<>(refused.size());
+        for (PendingDecision p : refused) {
+            if (!p.out.isDone()) {
+                open.add(p);
+            }
+        }
+        if (!open.isEmpty()) { // after close the send fails them at once
+            CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS).execute(() -> routed(open));
+        }
+    }
+
+    /** The members of one group (compared by identity) in one slot. */
+    private record GroupSlot(List<PendingDecision> group, int slot) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof GroupSlot g && g.group == group && g.slot == slot;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(group) * 31 + slot;
         }
     }
 

@@ -16,6 +16,8 @@ import io.tollgate.testsupport.redis.RedisCluster;
 import io.tollgate.testsupport.redis.RedisExtension;
 import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
+import io.tollgate.core.store.BucketCall;
+import io.tollgate.core.store.BucketStore;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -182,6 +184,8 @@ class RedisClusterBatchingTest {
         migrateUnderLoad(false, "p");
     }
 
+    static final BucketSpec GROUP = BucketSpec.of(Limit.of(40, 1, RefillPeriod.HOUR));
+
     private void migrateUnderLoad(boolean crossSlot, String prefix) throws Exception {
         BucketSpec spec = BucketSpec.of(Limit.of(400, 1, RefillPeriod.HOUR));
         // the bucket key is the hash tag, so each test names its own keys to get a slot of its own
@@ -192,6 +196,17 @@ class RedisClusterBatchingTest {
                 migKeys.add(prefix + "-mig-" + i);
             }
         }
+        // a group of two buckets in the migrating slot: it must stay all or nothing while the slot moves
+        List<String> groupKeys = new ArrayList<>();
+        for (int i = 0; groupKeys.size() < 2; i++) {
+            if (SlotHash.getSlot(RedisKeys.key(prefix, prefix + "-grp-" + i, GROUP)) == slot) {
+                groupKeys.add(prefix + "-grp-" + i);
+            }
+        }
+        List<BucketCall> group = List.of(new BucketCall(groupKeys.get(0), GROUP, 1),
+                new BucketCall(groupKeys.get(1), GROUP, 2));
+        int groupsAdmitted = 0;
+        int groupsAsked = 0;
         List<String> keys = new ArrayList<>(migKeys);
         for (int i = 0; i < 30; i++) {
             keys.add("other-" + i); // all nodes, so batches mix the migrating slot with others
@@ -219,6 +234,10 @@ class RedisClusterBatchingTest {
                 }
                 List<CompletableFuture<Decision>> round = new ArrayList<>();
                 List<String> roundKeys = new ArrayList<>();
+                List<CompletableFuture<List<Decision>>> groups = new ArrayList<>();
+                for (int g = 0; g < 2; g++) {
+                    groups.add(store.tryConsumeAll(group).toCompletableFuture());
+                }
                 for (String k : keys) {
                     int times = migKeys.contains(k) ? 3 : 1;
                     if (k.equals(migKeys.get(3)) && rounds < 5) {
@@ -236,6 +255,13 @@ class RedisClusterBatchingTest {
                         allowed.merge(roundKeys.get(i), 1, Integer::sum);
                     }
                 }
+                for (CompletableFuture<List<Decision>> g : groups) {
+                    List<Decision> d = g.orTimeout(30, TimeUnit.SECONDS).join(); // a failure would throw here
+                    groupsAsked++;
+                    if (BucketStore.admitted(d)) {
+                        groupsAdmitted++;
+                    }
+                }
                 rounds++;
             }
             int moved = migration.join();
@@ -248,6 +274,13 @@ class RedisClusterBatchingTest {
                         .isEqualTo(Math.min(asked.get(k), 400));
             }
             assertThat(store.clusterLanes().routedDecisions()).as("the store met the migration").isPositive();
+            // 40 tokens, 2 per group on the second bucket: exactly 20 groups pass, and a denied group took nothing,
+            // so the first bucket gave exactly one token per admitted group
+            assertThat(groupsAdmitted).isEqualTo(Math.min(groupsAsked, 20));
+            List<Decision> left = store.tryConsumeAll(List.of(new BucketCall(groupKeys.get(0), GROUP, 0),
+                    new BucketCall(groupKeys.get(1), GROUP, 0))).toCompletableFuture().join();
+            assertThat(left.get(0).remaining()).isEqualTo(40 - groupsAdmitted);
+            assertThat(left.get(1).remaining()).isEqualTo(40 - 2 * groupsAdmitted);
             // the slot lives on the target now, with the buckets carried over
             RedisClient client = RedisClient.create();
             try (StatefulRedisConnection<String, String> c = client.connect(
