@@ -94,12 +94,51 @@ public final class RateLimiter implements AutoCloseable {
 
     /** Decides one request. The stage never completes exceptionally because of the store. */
     public CompletionStage<Verdict> check(Rule rule, String clientKey) {
+        return check(rule, clientKey, rule.cost());
+    }
+
+    /**
+     * Decides one request that takes {@code cost} tokens instead of the rule's own cost (a programmatic caller's
+     * choice). The stage never completes exceptionally because of the store.
+     *
+     * @throws IllegalArgumentException if {@code cost} is below 1
+     */
+    public CompletionStage<Verdict> check(Rule rule, String clientKey, long cost) {
+        requireCost(cost);
+        String bucketKey = bucketKey(rule, clientKey);
+        return decide(rule, clientKey, bucketKey, cost, () -> chain.tryConsume(bucketKey, rule.spec(), cost, rule.lease()));
+    }
+
+    /**
+     * Reserves {@code cost} tokens, waiting up to {@code maxWaitMicros} for them: one atomic store step
+     * ({@link io.tollgate.core.store.BucketStore#tryReserve}) past the leases (a reservation takes tokens from the
+     * future, which a lease cannot hold). An allowed verdict's {@link Decision#aheadMicros()} is how long the caller
+     * must wait before using the tokens. When the store fails, the failure policy decides at once, without a wait, as
+     * for {@link #check}. The stage never completes exceptionally because of the store.
+     */
+    public CompletionStage<Verdict> reserve(Rule rule, String clientKey, long cost, long maxWaitMicros) {
+        requireCost(cost);
+        if (maxWaitMicros < 0) {
+            throw new IllegalArgumentException("maxWaitMicros must be at least 0, got " + maxWaitMicros);
+        }
+        String bucketKey = bucketKey(rule, clientKey);
+        return decide(rule, clientKey, bucketKey, cost,
+                () -> chain.unleased().tryReserve(bucketKey, rule.spec(), cost, maxWaitMicros));
+    }
+
+    private static void requireCost(long cost) {
+        if (cost < 1) {
+            throw new IllegalArgumentException("cost must be at least 1, got " + cost);
+        }
+    }
+
+    private CompletionStage<Verdict> decide(Rule rule, String clientKey, String bucketKey, long cost,
+                                            java.util.function.Supplier<CompletionStage<Decision>> call) {
         // Latency for metrics only, never an input to a decision: nanosecond resolution, so no MicrosClock.
         long start = System.nanoTime();
-        String bucketKey = bucketKey(rule, clientKey);
         CompletionStage<Decision> stage;
         try {
-            stage = chain.tryConsume(bucketKey, rule.spec(), rule.cost(), rule.lease());
+            stage = call.get();
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);
         }
@@ -115,7 +154,7 @@ public final class RateLimiter implements AutoCloseable {
                 Throwable cause = unwrap(error);
                 StoreOverloadedException overload = overloadIn(cause);
                 v = overload != null ? shed(rule, clientKey, overload, nanos)
-                        : fallback(rule, clientKey, bucketKey, cause, nanos);
+                        : fallback(rule, clientKey, bucketKey, cost, cause, nanos);
             }
             listener.onVerdict(v);
             return v;
@@ -140,15 +179,15 @@ public final class RateLimiter implements AutoCloseable {
         return policy == FailurePolicy.FAIL_OPEN || (policy == FailurePolicy.LOCAL && expectedInstances == 1);
     }
 
-    private Verdict fallback(Rule rule, String clientKey, String bucketKey, Throwable error, long nanos) {
+    private Verdict fallback(Rule rule, String clientKey, String bucketKey, long cost, Throwable error, long nanos) {
         FailurePolicy policy = policyOf(rule);
         fallbackLog.event(suppressed -> log.warn("Rate-limit store failed ({}); applying {} for rule \"{}\"{}",
                 describe(error), policy.label(), rule.name(),
                 suppressed > 0 ? " (" + suppressed + " more fallbacks since the last message)" : ""));
         // A local denial under a shadow rule is let through by Verdict.permitted(), like a store denial.
         Decision local = switch (policy) {
-            case FAIL_OPEN -> fallbackBuckets.decide(bucketKey, rule.spec(), rule.cost());
-            case LOCAL -> fallbackBuckets.decide(bucketKey, localSpec(rule), rule.cost());
+            case FAIL_OPEN -> fallbackBuckets.decide(bucketKey, rule.spec(), cost);
+            case LOCAL -> fallbackBuckets.decide(bucketKey, localSpec(rule), cost);
             case FAIL_OPEN_UNBOUNDED, FAIL_CLOSED -> null;
         };
         return new Verdict(rule, clientKey, Outcome.ERROR, local, policy, nanos);
