@@ -50,6 +50,11 @@ public final class RuleLimiter {
         return ruleName;
     }
 
+    /** The rule's own cost per call, as in force now. */
+    public long ruleCost() {
+        return owner.rule(ruleName).cost();
+    }
+
     /** {@link #tryAcquire(String, long)} with the rule's own cost. */
     public CompletionStage<Permit> tryAcquire(String key) {
         Rule rule = owner.rule(ruleName);
