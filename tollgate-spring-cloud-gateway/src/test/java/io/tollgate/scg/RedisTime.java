@@ -18,8 +18,8 @@ final class RedisTime implements AutoCloseable {
     private final StatefulRedisConnection<String, String> connection;
 
     RedisTime(RedisURI uri) {
+        uri.setTimeout(Duration.ofSeconds(5));
         client = RedisClient.create(uri);
-        client.setDefaultTimeout(Duration.ofSeconds(5));
         connection = client.connect();
     }
 
