@@ -103,6 +103,26 @@ class StartupFailureTest {
                 "Configured at: spring.cloud.gateway.server.webflux.default-filters[0].args");
     }
 
+    /**
+     * For comparison, SCG's RedisRateLimiter with the same mistake: start-up fails too (SCG 5.0.4 builds the routes
+     * during the context refresh), with Spring Boot's binding report, which names the property but not the route.
+     */
+    @Test
+    void redisRateLimiterWithANegativeRateFailsWithABindingReport(CapturedOutput output) {
+        assertThatThrownBy(() -> Gateway.start(upstream.uri(), true,
+                List.of(Route.of("scg-api", "rate-limiter", "#{@redisRateLimiter}",
+                        "redis-rate-limiter.replenishRate", "-1", "redis-rate-limiter.burstCapacity", "10")),
+                // never connected to: the route is refused before any request
+                "spring.data.redis.url=redis://127.0.0.1:1").close())
+                .isInstanceOf(org.springframework.boot.context.properties.bind.BindException.class);
+        String all = output.toString();
+        String report = all.contains("APPLICATION FAILED TO START")
+                ? all.substring(all.indexOf("APPLICATION FAILED TO START")) : "";
+        System.out.println("MEASURED RedisRateLimiter with replenishRate -1: start-up failed; failure report: "
+                + !report.isEmpty() + "; report names the route: " + report.contains("scg-api")
+                + "; 'Refresh routes error' logged with a stack trace: " + all.contains("Refresh routes error"));
+    }
+
     @Test
     void withTollgateOffRoutesThatNameItsLimiterPassUnlimited() {
         try (Gateway gateway = Gateway.start(upstream.uri(), false,
