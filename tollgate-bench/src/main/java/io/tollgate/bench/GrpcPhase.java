@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link EnvoyLimiter} to Tollgate's batched store on the bench's Redis, the whole path an Envoy sidecar's call takes
  * but Envoy itself. The store is built as case (a)'s (same settings, same Lettuce threads, a connection of its own);
  * server and client run in the bench JVM, so they share the cores with each other and with Redis, as the store rows'
- * client shares them with Redis. The client is Envoy's generated async stub on one channel (one HTTP/2 connection,
+ * client shares them with Redis. The client is Envoy's generated async stub on two channels (two HTTP/2 connections,
  * plaintext, loopback) with an event loop of its own ({@value #CLIENT_THREADS}; epoll when available, as grpc-java's
  * default transport is) and its callbacks run on it ({@code directExecutor}), so its CPU can be told apart from the
  * server's ({@code grpc-} threads); retries are off, as Envoy makes none. The limiter's stages complete on the store's
@@ -167,11 +167,14 @@ final class GrpcPhase implements AutoCloseable {
         }
     }
 
+    private static final int CONNECTIONS = 2;
+
     private final RedisBucketStore store;
     private final RateLimitGrpcServer server;
     private final EventLoopGroup clientLoop;
-    private final ManagedChannel channel;
-    private final RateLimitServiceGrpc.RateLimitServiceStub stub;
+    /** Two connections, as Envoy opens one per worker thread: the server's calls spread over its event loops. */
+    private final ManagedChannel[] channels = new ManagedChannel[CONNECTIONS];
+    private final RateLimitServiceGrpc.RateLimitServiceStub[] stubs = new RateLimitServiceGrpc.RateLimitServiceStub[CONNECTIONS];
     private final RateLimitRequest[] requests = new RateLimitRequest[CLIENTS];
     private final LongAdder sent = new LongAdder();
     private final LongAdder answered = new LongAdder();
@@ -192,16 +195,18 @@ final class GrpcPhase implements AutoCloseable {
         boolean epoll = Epoll.isAvailable();
         DefaultThreadFactory threads = new DefaultThreadFactory(CLIENT_THREADS, true);
         this.clientLoop = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
-        this.channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
-                .usePlaintext()
-                .eventLoopGroup(clientLoop)
-                .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                .directExecutor()
-                // Envoy does not retry a rate-limit call; grpc-java's retry support buffers every call for a replay,
-                // client work that would be taken from the server on these shared cores.
-                .disableRetry()
-                .build();
-        this.stub = RateLimitServiceGrpc.newStub(channel);
+        for (int c = 0; c < CONNECTIONS; c++) {
+            channels[c] = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+                    .usePlaintext()
+                    .eventLoopGroup(clientLoop)
+                    .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .directExecutor()
+                    // Envoy does not retry a rate-limit call; grpc-java's retry support buffers every call for a
+                    // replay, client work that would be taken from the server on these shared cores.
+                    .disableRetry()
+                    .build();
+            stubs[c] = RateLimitServiceGrpc.newStub(channels[c]);
+        }
         // Built once, as the store rows' keys are: the client's cost per call is the call, not the request's building.
         for (int i = 0; i < CLIENTS; i++) {
             requests[i] = RateLimitRequest.newBuilder().setDomain(DOMAIN)
@@ -343,6 +348,7 @@ final class GrpcPhase implements AutoCloseable {
     /** One ShouldRateLimit of client {@code i % CLIENTS}; the stage completes with the answer or the call's error. */
     private CompletableFuture<RateLimitResponse> call(long i) {
         CompletableFuture<RateLimitResponse> answer = new CompletableFuture<>();
+        RateLimitServiceGrpc.RateLimitServiceStub stub = stubs[(int) (i % CONNECTIONS)];
         stub.withDeadlineAfter(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 .shouldRateLimit(requests[(int) (i % CLIENTS)], new Answer(answer));
         sent.increment();
@@ -411,9 +417,13 @@ final class GrpcPhase implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.shutdownNow();
+        for (ManagedChannel channel : channels) {
+            channel.shutdownNow();
+        }
         try {
-            channel.awaitTermination(5, TimeUnit.SECONDS);
+            for (ManagedChannel channel : channels) {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
