@@ -105,8 +105,9 @@ class WaitingAcquisitionOnRedisTest {
                             .isLessThanOrEqualTo(times.get(j) - times.get(i));
                 }
             }
-            // 10 s at 100/s plus the burst, give or take the callers' last round
-            assertThat(times.size()).isBetween(900, 1_020);
+            // the callers kept the limit saturated: about 10 s at 100/s plus the burst (the bound itself is checked above;
+            // calls made just before the end are granted up to 2 s later, so the count may pass 1 010)
+            assertThat(times.size()).isGreaterThanOrEqualTo(900);
             for (Grant g : grants) {
                 assertThat(g.aheadMicros()).isLessThanOrEqualTo(MAX_WAIT.toNanos() / 1000);
                 // woken no earlier than the tokens exist, and within the longest wait (plus the timer's slack)
