@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 
 /**
  * {@code "key": "principal"} in a Servlet application without Spring Security's filter chain: the principal is
@@ -31,6 +32,18 @@ class ServletContainerPrincipalTest {
 
     @Autowired
     RecordingStore store;
+
+    @Autowired
+    FilterRegistrationBean<?> tollgateServletFilter;
+
+    @Autowired
+    FilterRegistrationBean<?> tollgatePrincipalServletFilter;
+
+    @Test
+    void principalRulesAreDecidedByTheSecondFilterAfterSpringSecuritysOrder() {
+        assertThat(tollgateServletFilter.getOrder()).isLessThan(-100);
+        assertThat(tollgatePrincipalServletFilter.getOrder()).isEqualTo(0).isGreaterThan(-100);
+    }
 
     @Test
     void theContainersPrincipalKeysTheBucket() {
