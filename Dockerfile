@@ -15,6 +15,7 @@ COPY tollgate-redis/pom.xml tollgate-redis/
 COPY tollgate-test-support/pom.xml tollgate-test-support/
 COPY tollgate-redis-test-support/pom.xml tollgate-redis-test-support/
 COPY tollgate-spring-boot-starter/pom.xml tollgate-spring-boot-starter/
+COPY tollgate-spring-cloud-gateway/pom.xml tollgate-spring-cloud-gateway/
 COPY tollgate-server/pom.xml tollgate-server/
 COPY tollgate-bench/pom.xml tollgate-bench/
 # Our own modules are not built yet, so leave them out of the prefetch; the package step below fetches whatever

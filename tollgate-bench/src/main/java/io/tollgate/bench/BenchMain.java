@@ -40,14 +40,18 @@ public final class BenchMain {
     /**
      * Phase durations: --quick is about a minute and a half end to end, the default about six. {@code rounds} is how
      * often each side-by-side case is measured (every other round in reverse client order); {@code idleCalls} and
-     * {@code idleMillis} bound each idle-latency run.
+     * {@code idleMillis} bound each idle-latency run. The gRPC phase warms up for at most {@code grpcWarmMaxMillis}
+     * and measures its half load for {@code grpcPacedMillis} (its saturation run takes {@code redisMillis}): at most
+     * about 20 s with --quick, 50 s without.
      */
     record Plan(boolean quick, long redisMillis, long warmMillis, long maxCalls, long rbRequests, long httpMillis,
-                int jmhWarmups, int jmhIterations, long jmhIterMillis, int rounds, long idleCalls, long idleMillis) {
+                int jmhWarmups, int jmhIterations, long jmhIterMillis, int rounds, long idleCalls, long idleMillis,
+                long grpcWarmMaxMillis, long grpcPacedMillis) {
         static Plan of(boolean quick) {
             return quick
-                    ? new Plan(true, 1_000, 300, 2_000_000, 200_000, 1_500, 1, 2, 500, 1, 2_000, 1_000)
-                    : new Plan(false, 5_000, 1_000, 20_000_000, 1_000_000, 10_000, 2, 3, 1000, 2, 20_000, 5_000);
+                    ? new Plan(true, 1_000, 300, 2_000_000, 200_000, 1_500, 1, 2, 500, 1, 2_000, 1_000, 12_000, 3_000)
+                    : new Plan(false, 5_000, 1_000, 20_000_000, 1_000_000, 10_000, 2, 3, 1000, 2, 20_000, 5_000,
+                            30_000, 10_000);
         }
     }
 
@@ -77,15 +81,18 @@ public final class BenchMain {
             System.out.printf("redis-server %s (%s) on 127.0.0.1:%d%n", redisVersion,
                     io.tollgate.testsupport.redis.RedisBinary.path(), redis.port());
             RedisFigures figures = redisPhases(rb, plan, report);
+            // Right after the Redis rows, on the same Redis and store settings, so it compares with case (a).
+            GrpcPhase.Result grpc = GrpcPhase.run(rb, plan, figures.tenK().tollgate());
             List<HttpPhase.Result> http = HttpPhase.run(redis, rb, plan.httpMillis(),
                     plan.quick() ? 15_000 : 120_000);
             report.http(http);
+            report.grpc(new GrpcTable(grpc, figures.tenK().tollgate(), Headlines.find(http, "redis")));
             CpuSample.server = null;
             localPhase(plan, report);
             String loadEnd = Machine.loadAverage();
             System.out.println("load average (1, 5, 15 min) at end: " + loadEnd);
             report.headlines(new Headlines(figures.tenK(), figures.hot(), figures.idle(), figures.memory(), http,
-                    Machine.START_LOAD, loadEnd));
+                    grpc, Machine.START_LOAD, loadEnd));
         }
         String table = report.markdown();
         System.out.println();

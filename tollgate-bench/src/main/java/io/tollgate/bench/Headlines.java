@@ -9,11 +9,12 @@ import java.util.Locale;
 /**
  * The few ratios the run is read for, each computed from figures of the same run and named with its inputs:
  * Tollgate against Bucket4j given the same flush consolidation, batched against unbatched, Redis CPU per decision,
- * memory per bucket and HTTP with the limiter on Redis against the limiter off.
+ * memory per bucket, HTTP with the limiter on Redis against the limiter off, and Envoy's ShouldRateLimit over gRPC
+ * against the store alone and at half its load.
  */
 record Headlines(Contenders<AsyncWindow.Result> tenK, Contenders<AsyncWindow.Result> hot,
                  Contenders<IdleLatency.Result> idle, BucketMemory.Result memory, List<HttpPhase.Result> http,
-                 String loadStart, String loadEnd) {
+                 GrpcPhase.Result grpc, String loadStart, String loadEnd) {
 
     /** Limiter-on-Redis requests/s over limiter-off requests/s, NaN when either is missing. */
     static double httpShare(List<HttpPhase.Result> rs) {
@@ -22,7 +23,8 @@ record Headlines(Contenders<AsyncWindow.Result> tenK, Contenders<AsyncWindow.Res
         return off == null || redis == null ? Double.NaN : redis.rps() / off.rps();
     }
 
-    private static HttpPhase.Result find(List<HttpPhase.Result> rs, String modePrefix) {
+    /** The first successful result whose mode starts with {@code modePrefix}, or null. */
+    static HttpPhase.Result find(List<HttpPhase.Result> rs, String modePrefix) {
         for (HttpPhase.Result r : rs) {
             if (r.failure() == null && r.mode().startsWith(modePrefix)) {
                 return r;
@@ -67,9 +69,38 @@ record Headlines(Contenders<AsyncWindow.Result> tenK, Contenders<AsyncWindow.Res
         l.add(row("HTTP, limiter on Redis ÷ limiter off (" + HttpPhase.CONNECTIONS + " connections, "
                         + HttpPhase.IDENTITIES + " identities)", Double.isNaN(share) ? "n/a" : Report.pct(share),
                 httpRates(), "≥90%" + (Double.isNaN(share) ? "" : share >= 0.9 ? " (met)" : " (not met)")));
+        grpcRows(l);
         l.add(row("load average (1, 5, 15 min), start → end", "", loadStart + " → " + loadEnd,
                 "quiet machine: below ~0.5"));
         return String.join("\n", l) + "\n";
+    }
+
+    private void grpcRows(List<String> l) {
+        String share = "gRPC ShouldRateLimit ÷ store, 10k keys";
+        String p99 = "gRPC p99 at half load";
+        String shareTarget = "≥" + Report.pct(GrpcPhase.TARGET_SHARE);
+        String p99Target = String.format(Locale.ROOT, "≤%.0f ms", GrpcPhase.TARGET_P99_MICROS / 1000);
+        if (grpc.failure() != null) {
+            String why = "gRPC phase failed: " + grpc.failure().replace('|', '/').replace('\n', ' ');
+            l.add(row(share, "n/a", why, shareTarget + " (not met)"));
+            l.add(row(p99, "n/a", why, p99Target + " (not met)"));
+            return;
+        }
+        AsyncWindow.Result t = tenK.tollgate();
+        AsyncWindow.Result s = grpc.saturation();
+        GrpcPhase.Tally st = grpc.saturationTally();
+        l.add(row(share, Report.pct(grpc.shareOf(t)), Report.rate(s.perSecond()) + " / " + Report.rate(t.perSecond())
+                        + " (" + Contenders.TOLLGATE + ", (a) 10k keys)" + (st.clean() ? "" : "; " + st.problems()),
+                shareTarget + (grpc.throughputMet(t) ? " (met)" : " (not met)")));
+        PacedLoad.Result h = grpc.halfLoad();
+        GrpcPhase.Tally ht = grpc.halfLoadTally();
+        String open = h.waitedForPermit() == 0 ? "" : String.format(Locale.ROOT, "; %,d calls waited for one of %d"
+                + " permits: not an open load", h.waitedForPermit(), RedisBench.WINDOW);
+        l.add(row(p99, String.format(Locale.ROOT, "%.2f ms", h.p99Micros() / 1000),
+                String.format(Locale.ROOT, "paced at %s (half the gRPC saturation rate), p50 %.2f ms, p99.9 %.2f ms",
+                        Report.rate(h.offered()), h.p50Micros() / 1000, h.p999Micros() / 1000)
+                        + (ht.clean() ? "" : "; " + ht.problems()) + open,
+                p99Target + (grpc.latencyMet() ? " (met)" : " (not met)")));
     }
 
     private String httpRates() {

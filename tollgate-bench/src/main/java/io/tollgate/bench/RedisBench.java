@@ -209,6 +209,14 @@ final class RedisBench implements AutoCloseable {
                 null);
     }
 
+    /**
+     * A store built as {@link #tollgateStore()} is (same settings and threads, its own connection), closed by the
+     * caller.
+     */
+    RedisBucketStore newTollgateStore() {
+        return RedisBucketStore.connect(settings, plain, null);
+    }
+
     RedisBucketStore storeWithPrefix(String prefix) {
         return RedisBucketStore.connect(settings.withKeyPrefix(prefix), plain, null);
     }

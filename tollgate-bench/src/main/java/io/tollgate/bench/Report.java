@@ -72,6 +72,29 @@ final class Report {
               the measured duration, at most 120 s; 15 s with `--quick`): on 2 cores a fresh server JVM gains 3-6x
               over its first minute of load, so a short fixed warm-up measured the JIT. Redis is emptied before the
               measured run; the buckets it holds afterwards are counted (50 expected).
+            - gRPC: Envoy's `ShouldRateLimit` (`envoy.service.ratelimit.v3`) through `RateLimitGrpcServer` (grpc-java,
+              shaded Netty, calls on its event loops) and `EnvoyLimiter` (defaults: fail-open) on a Tollgate store built
+              as case (a)'s (same URL, same Lettuce threads, its own connection). Client and server run in the bench
+              JVM: they share the cores with each other and with Redis, as the Redis rows' client shares them with
+              Redis. The client is Envoy's generated async stub on one plaintext channel (one HTTP/2 connection) with an
+              event loop of its own, `directExecutor` and retries off (Envoy makes none), each call with a 5 s deadline.
+              Requests: domain `bench`, one descriptor `client=c0` … `c9999` in turn, under `rate_limit: {unit: second,
+              requests_per_unit: 5, tollgate: {burst: 20}}` (capacity 20 refilled 5/s, the Redis rows' rule). Warm-up in
+              1 s slices until two in a row are within 5% and the JIT compiled for at most 10% of the last one (its
+              management bean's compilation time; at least the Redis rows' warm-up, at most 30 s; 12 s with `--quick`).
+              Saturation: 256 calls in flight for the Redis rows' duration. Half load: an open loop paced at half the
+              saturation rate (call i due at start + i / rate, latency from its due time to its answer, so a late send
+              or a wait counts; at most 256 in flight, a call that had to wait for one of them is reported) for 10 s
+              (3 s with `--quick`) after 1 s paced slices at that rate until one leaves the JIT quiet (at most 3);
+              p50/p99/p99.9 (nearest rank) and max. Every call must be answered: errors, degraded answers
+              (`x-ratelimit-degraded` or `retry-after`, i.e. a failure policy or shedding answered instead of Redis) and
+              unanswered calls are counted and fail the target. The JVM CPU split sums the CPU of live threads by name:
+              the client's event loop, `grpc-*` (the server's event loops, where the limiter runs), `lettuce-*` and
+              `tollgate-redis*` (the store; the limiter's answers complete there, so it also builds and hands over the
+              responses), `main` (the submitting thread), and the rest of the process (GC, JIT, threads that ended);
+              beside it the JIT's and the collectors' time during the run, from their management beans. "÷ HTTP filter
+              path" divides by the HTTP phase's requests/s with the limiter on Redis (another JVM, other identities and
+              rule: a reference, not a like-for-like ratio).
             - Load average: `/proc/loadavg` (1, 5 and 15 minutes) when the bench starts and when it ends.
             """;
 
@@ -79,6 +102,7 @@ final class Report {
     private final List<String> notes = new ArrayList<>();
     private final ContenderTable contenders = new ContenderTable();
     private Headlines headlines;
+    private GrpcTable grpc;
 
     Report() {
         lines.add("| Measurement | Tollgate | Bucket4j (default Lettuce) | Tollgate / Bucket4j | Tollgate / ceiling "
@@ -133,6 +157,10 @@ final class Report {
 
     void idle(Contenders<IdleLatency.Result> r, String missing) {
         contenders.idle(r, missing);
+    }
+
+    void grpc(GrpcTable t) {
+        this.grpc = t;
     }
 
     void headlines(Headlines h) {
@@ -240,6 +268,9 @@ final class Report {
         }
         sb.append(contenders.markdown("Side by side: decisions/s, " + RedisBench.WINDOW + " in flight on one connection,"
                 + " rule 20 burst @ 5/s:", "Idle latency, one decision at a time, 10k keys:")).append('\n');
+        if (grpc != null) {
+            sb.append(grpc.markdown()).append('\n');
+        }
         sb.append(String.join("\n", lines)).append('\n');
         for (String n : notes) {
             sb.append("\n- ").append(n);

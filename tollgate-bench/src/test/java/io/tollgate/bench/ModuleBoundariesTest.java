@@ -16,14 +16,15 @@ import org.junit.jupiter.api.Test;
 /**
  * The module rules, checked over the compiled main classes of every module (this module depends on all of them):
  * adapters depend on the core, never the reverse; the core knows no framework, no Redis client and no network
- * library; the Redis store knows no Spring; the envoy module (configuration format) knows only the core; nothing but
- * the bench uses the server or the test tooling.
+ * library; the Redis store knows no Spring; the envoy module (configuration format) knows only the core; the Spring
+ * Cloud Gateway module knows only the core and the starter, and no module knows it; nothing but the bench uses the
+ * server or the test tooling.
  */
 class ModuleBoundariesTest {
 
     private static final List<String> MODULES = List.of("tollgate-core", "tollgate-envoy", "tollgate-test-support",
-            "tollgate-redis-test-support", "tollgate-redis", "tollgate-spring-boot-starter", "tollgate-server",
-            "tollgate-bench");
+            "tollgate-redis-test-support", "tollgate-redis", "tollgate-spring-boot-starter",
+            "tollgate-spring-cloud-gateway", "tollgate-server", "tollgate-bench");
 
     private static JavaClasses classes;
 
@@ -46,6 +47,7 @@ class ModuleBoundariesTest {
         assertThat(classes.contain("io.tollgate.server.TollgateServer")).isTrue();
         assertThat(classes.contain("io.tollgate.testsupport.redis.RedisServer")).isTrue();
         assertThat(classes.contain("io.tollgate.envoy.config.EnvoyConfig")).isTrue();
+        assertThat(classes.contain("io.tollgate.scg.TollgateRateLimiter")).isTrue();
     }
 
     @Test
@@ -87,6 +89,21 @@ class ModuleBoundariesTest {
         noClasses().that().resideInAPackage("io.tollgate.spring..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.tollgate.server..", "io.tollgate.bench..",
                         "io.tollgate.testsupport..")
+                .check(classes);
+    }
+
+    @Test
+    void gatewayModuleDependsOnCoreAndStarterOnly() {
+        noClasses().that().resideInAPackage("io.tollgate.scg..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.tollgate.redis..", "io.tollgate.server..",
+                        "io.tollgate.bench..", "io.tollgate.testsupport..", "io.tollgate.envoy..")
+                .check(classes);
+    }
+
+    @Test
+    void noModuleDependsOnTheGatewayModule() {
+        noClasses().that().resideOutsideOfPackage("io.tollgate.scg..")
+                .should().dependOnClassesThat().resideInAPackage("io.tollgate.scg..")
                 .check(classes);
     }
 

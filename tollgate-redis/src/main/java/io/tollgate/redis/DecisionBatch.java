@@ -76,7 +76,13 @@ final class DecisionBatch {
             }
             specIndex[i] = s + 1;
         }
-        String[] argv = new String[2 + specArgs + 3 * d];
+        int reservations = 0;
+        for (PendingDecision p : decisions) {
+            if (p.maxWaitMicros > 0) {
+                reservations++;
+            }
+        }
+        String[] argv = new String[3 + specArgs + 2 * reservations + 3 * d];
         argv[0] = nowArgument;
         argv[1] = small(specs.size());
         int a = 2;
@@ -84,6 +90,14 @@ final class DecisionBatch {
             String[] entry = arguments.entry(spec);
             System.arraycopy(entry, 0, argv, a, entry.length);
             a += entry.length;
+        }
+        argv[a++] = small(reservations);
+        for (int i = 0; i < d && reservations > 0; i++) {
+            PendingDecision p = decisions.get(i);
+            if (p.maxWaitMicros > 0) {
+                argv[a++] = small(i + 1);
+                argv[a++] = Long.toString(p.maxWaitMicros);
+            }
         }
         int group = 0;
         for (int i = 0; i < d; i++) {
@@ -159,7 +173,7 @@ final class DecisionBatch {
             }
             at += 2 + levels.length;
             // allowed is this decision's own bucket; its group was applied exactly when all of the group's are
-            out[i] = Decision.of(p.spec, p.cost, allowed, levels, now + ahead);
+            out[i] = Decision.of(p.spec, p.cost, allowed, levels, now + ahead, ahead);
         }
         return out;
     }

@@ -16,6 +16,8 @@ final class PendingDecision {
     final BucketSpec spec;
     final long cost;
     final CompletableFuture<Decision> out;
+    /** For a reservation ({@code tryReserve}) the longest wait it accepts, above 0; 0 for a decision. */
+    long maxWaitMicros;
     /** Set by the store right after creation, before the decision can be sent. */
     ReplyDeadline.Call call;
     /**

@@ -353,6 +353,24 @@ public final class RedisBucketStore implements BucketStore {
 
     @Override
     public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+        return decide(bucketKey, spec, cost, 0);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One decision of the batch script, batched like any other: the script finds the wait and moves the bucket's
+     * time in the same atomic step (see {@code tollgate_batch.lua}, Reserve).
+     */
+    @Override
+    public CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros) {
+        if (maxWaitMicros < 0) {
+            throw new IllegalArgumentException("maxWaitMicros must be at least 0, got " + maxWaitMicros);
+        }
+        return decide(bucketKey, spec, cost, maxWaitMicros);
+    }
+
+    private CompletionStage<Decision> decide(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros) {
         if (cost < 1) {
             throw new IllegalArgumentException("cost must be at least 1, got " + cost);
         }
@@ -367,6 +385,7 @@ public final class RedisBucketStore implements BucketStore {
             return out;
         }
         PendingDecision p = new PendingDecision(RedisKeys.key(keyPrefix, bucketKey, spec), spec, cost, out);
+        p.maxWaitMicros = maxWaitMicros;
         // The deadline starts now, so time queued in this process counts towards the overload timeout (never towards
         // the silence budget: until its batch is sent the call has no command, see ReplyDeadline).
         p.call = deadline.start(out, "decide");

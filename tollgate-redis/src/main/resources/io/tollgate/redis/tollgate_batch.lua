@@ -7,6 +7,7 @@
 -- ARGV[2]   S, the number of distinct specs in this call
 --           then S spec entries, each: the spec's previous-layout key suffix (its 8-hex-digit fingerprint), n (number
 --           of limits), then capacityUnits, unitsPerMicro, unitsPerToken for limit i = 1..n
+--           then R, the number of reservations, and R pairs: decision index d, its longest wait in micros
 --           then per decision d = 1..D: spec index (1..S), cost in whole tokens (>= 0; 0 = check only), group
 --           (a number; a group is a run of consecutive decisions with the same number, one request of
 --           BucketStore.tryConsumeAll; a single decision is a group of one)
@@ -14,6 +15,12 @@
 --           when every one is allowed, and then each takes its cost; otherwise none takes anything. Within a group a
 --           repeated key sees the earlier decisions' costs taken, whether or not the group is then applied. A cost
 --           of 0 is always allowed and never writes its key.
+-- Reserve   a reservation (a lone decision, never in a group of several) takes its cost at the least whole number of
+--           micros w after the key's state time (0 when the tokens are there) at which every limit holds it, if the
+--           state time's lead over now plus w is within its longest wait: the key's state is refilled by w more, the
+--           cost taken there, and its time moved to that point, so later decisions queue behind it (what is left is
+--           below one micro of refill). It is then allowed, and its ahead is its caller's wait. Otherwise it is denied
+--           and takes nothing, like a decision. Mirrors TokenBucket.tryReserve.
 -- Returns   a flat integer array: now, then per decision d: allowed (1/0), ahead, level_1 .. level_n.
 --           allowed says whether d's own bucket holds its cost (its group was applied iff every d of it has 1);
 --           levels are after refill (and after the group's earlier costs on the same key), and after d's own cost
@@ -95,6 +102,12 @@ for s = 1, tonumber(ARGV[2]) do
   specs[s] = spec
   p = p + 2 + 3 * n
 end
+
+local waits = {} -- decision index -> longest wait, for reservations
+for r = 1, tonumber(ARGV[p]) do
+  waits[tonumber(ARGV[p + 2 * r - 1])] = tonumber(ARGV[p + 2 * r])
+end
+p = p + 1 + 2 * tonumber(ARGV[p])
 
 local states = {} -- key -> state read or written in this call
 local specOf = {} -- key -> spec of its last consuming decision, for keys to write
@@ -182,6 +195,32 @@ while d <= D do
     local allowed = 1
     for i = 1, n do
       if cur[i + 1] < cost * upt[i] then allowed = 0 end
+    end
+    local maxWait = waits[k]
+    if maxWait then -- a reservation: even tokens that are there wait for the state's time (cur[1])
+      local cap, inc = spec.cap, spec.inc
+      local w, fits = 0, true
+      for i = 1, n do
+        local need = cost * upt[i]
+        if need > cap[i] then fits = false end
+        local deficit = need - cur[i + 1]
+        if deficit > 0 then
+          -- the least wi with wi * inc >= deficit, by integer steps (a division alone may round across)
+          local wi = floor(deficit / inc[i])
+          while wi * inc[i] < deficit do wi = wi + 1 end
+          while wi > 0 and (wi - 1) * inc[i] >= deficit do wi = wi - 1 end
+          if wi > w then w = wi end
+        end
+      end
+      if fits and cur[1] - now + w <= maxWait then
+        cur[1] = cur[1] + w
+        for i = 1, n do
+          if w * inc[i] >= cap[i] - cur[i + 1] then cur[i + 1] = cap[i] else cur[i + 1] = cur[i + 1] + w * inc[i] end
+        end
+        allowed = 1
+      else
+        allowed = 0
+      end
     end
     out[o + 1] = allowed
     out[o + 2] = cur[1] - now

@@ -108,6 +108,58 @@ class RedisScriptPropertyTest {
         });
     }
 
+    /**
+     * Random reservations mixed with plain decisions on one key (waits from none to longer than any refill, costs up to
+     * above a capacity, the clock going backwards): the script and {@code TokenBucket.tryReserve} via the in-memory
+     * store agree on every outcome, wait, state time and level, so reservations queue up identically in both.
+     */
+    @Test
+    void reservationsMatchInMemoryStoreExactly() {
+        Random random = new Random(20261202L);
+        ManualClock clock = new ManualClock(0);
+        RedisAllOrNothingTest.withAdmin(REDIS, RedisBucketStore.connect(HarnessSettings.of(REDIS)
+                .withTimeout(Duration.ofSeconds(2)), null, clock), (redis, admin) -> {
+            int reservedLater = 0;
+            for (int seq = 0; seq < 120; seq++) {
+                BucketSpec spec = randomSpec(random);
+                InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 1000);
+                String key = "rprop-" + seq;
+                long now = 1_700_000_000_000_000L + random.nextInt(1_000_000_000);
+                for (int step = 0; step < 40; step++) {
+                    now += random.nextInt(4) == 0 ? timeStep(random) : random.nextInt(50_000);
+                    long cost = random.nextInt(10) < 6 ? 1 : random.nextInt(30) == 0 ? spec.minCapacity() + 1
+                            : 1 + random.nextInt((int) spec.minCapacity());
+                    long maxWait = switch (random.nextInt(4)) {
+                        case 0 -> 0;
+                        case 1 -> random.nextInt(1_000);
+                        case 2 -> random.nextInt(5_000_000);
+                        default -> 3_600_000_000L * (1 + random.nextInt(48));
+                    };
+                    clock.set(now);
+                    boolean reserve = maxWait > 0 && random.nextInt(4) != 0;
+                    Decision expected = reserve ? memory.reserve(key, spec, cost, maxWait, now)
+                            : memory.decide(key, spec, cost, now);
+                    Decision actual = (reserve ? redis.tryReserve(key, spec, cost, maxWait)
+                            : redis.tryConsume(key, spec, cost)).toCompletableFuture().join();
+                    String where = "seq " + seq + " step " + step + " spec " + spec + " cost " + cost
+                            + (reserve ? " reserve within " + maxWait : "");
+                    assertThat(actual.reason()).as(where).isEqualTo(expected.reason());
+                    assertThat(actual.aheadMicros()).as(where).isEqualTo(expected.aheadMicros());
+                    assertThat(actual.timestampMicros()).as(where).isEqualTo(expected.timestampMicros());
+                    for (int i = 0; i < spec.size(); i++) {
+                        assertThat(actual.level(i)).as(where + " level " + i).isEqualTo(expected.level(i));
+                    }
+                    if (reserve && actual.allowed() && actual.aheadMicros() > 0) {
+                        reservedLater++;
+                        assertThat(actual.aheadMicros()).as(where + ": never a wait above the longest").isLessThanOrEqualTo(maxWait);
+                    }
+                    admin.persist(RedisKeys.key(RedisConnectionSettings.DEFAULT_KEY_PREFIX, key, spec));
+                }
+            }
+            assertThat(reservedLater).as("reservations that had to wait").isGreaterThan(100);
+        });
+    }
+
     /** Mostly small steps, some zero, some backwards, some long. */
     static long timeStep(Random r) {
         int kind = r.nextInt(10);

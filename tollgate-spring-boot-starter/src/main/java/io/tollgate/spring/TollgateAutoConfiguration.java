@@ -5,6 +5,7 @@ import io.tollgate.core.identity.ClientKeyResolver;
 import io.tollgate.core.limiter.LimiterListener;
 import io.tollgate.core.limiter.RateLimiter;
 import io.tollgate.core.limiter.StoreChain;
+import io.tollgate.core.limiter.Tollgate;
 import io.tollgate.core.rules.RuleSetSource;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.spring.observe.DenialLog;
@@ -75,6 +76,16 @@ public class TollgateAutoConfiguration {
         LimiterListener listener = all.isEmpty() ? LimiterListener.NONE : all.size() == 1 ? all.get(0)
                 : verdict -> all.forEach(l -> l.onVerdict(verdict));
         return props.toRateLimiter(chain, listener);
+    }
+
+    /**
+     * The programmatic API ({@code tollgate.limiter("stripe-api").acquire(key, 1, Duration.ofSeconds(2))}) on the same
+     * rules, store chain, failure policy and metrics as the web filters.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public Tollgate tollgate(RateLimiter limiter, RuleSetSource rules) {
+        return Tollgate.builder().limiter(limiter).rules(rules).build();
     }
 
     /** Client keys from the (proxy-resolved) client address and the rule's key source. */

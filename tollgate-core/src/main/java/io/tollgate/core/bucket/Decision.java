@@ -27,14 +27,16 @@ public final class Decision {
     private final Reason reason;
     private final long[] levels;
     private final long timestampMicros;
+    private final long aheadMicros;
 
     // Derived figures are computed on demand: the hot path (allowed, then maybe headers) asks for few of them.
-    private Decision(BucketSpec spec, long cost, Reason reason, long[] levels, long timestampMicros) {
+    private Decision(BucketSpec spec, long cost, Reason reason, long[] levels, long timestampMicros, long aheadMicros) {
         this.spec = spec;
         this.cost = cost;
         this.reason = reason;
         this.levels = levels;
         this.timestampMicros = timestampMicros;
+        this.aheadMicros = aheadMicros;
     }
 
     /**
@@ -44,12 +46,27 @@ public final class Decision {
      * (on a store that makes all the request's buckets atomic; Redis Cluster across nodes says what it does instead).
      */
     public static Decision of(BucketSpec spec, long cost, boolean allowed, long[] levels, long timestampMicros) {
-        return new Decision(spec, cost, allowed ? Reason.ALLOWED : Reason.INSUFFICIENT_TOKENS, levels, timestampMicros);
+        return of(spec, cost, allowed, levels, timestampMicros, 0);
+    }
+
+    /**
+     * As {@link #of(BucketSpec, long, boolean, long[], long)}, for a bucket whose state is true {@code aheadMicros}
+     * after the store's now: a reservation moved it there (for an allowed reservation, {@code aheadMicros} is how long
+     * its caller must wait for its tokens), or the store's clock went back behind the stored time. Every wait this
+     * decision reports counts from the store's now, so it includes {@code aheadMicros}.
+     */
+    public static Decision of(BucketSpec spec, long cost, boolean allowed, long[] levels, long timestampMicros,
+                              long aheadMicros) {
+        if (aheadMicros < 0) {
+            throw new IllegalArgumentException("aheadMicros must be at least 0, got " + aheadMicros);
+        }
+        return new Decision(spec, cost, allowed ? Reason.ALLOWED : Reason.INSUFFICIENT_TOKENS, levels, timestampMicros,
+                aheadMicros);
     }
 
     /** A denial that needs no store: the cost is larger than some limit's capacity. */
     public static Decision costExceedsCapacity(BucketSpec spec, long cost, long timestampMicros) {
-        return new Decision(spec, cost, Reason.COST_EXCEEDS_CAPACITY, TokenBucket.full(spec), timestampMicros);
+        return new Decision(spec, cost, Reason.COST_EXCEEDS_CAPACITY, TokenBucket.full(spec), timestampMicros, 0);
     }
 
     public boolean allowed() {
@@ -101,10 +118,11 @@ public final class Decision {
     }
 
     /**
-     * Microseconds from {@link #timestampMicros()} until every limit holds {@code tokens}, assuming nobody takes any
-     * meanwhile: zero when they hold them now, {@link Long#MAX_VALUE} when {@code tokens} exceeds some capacity. Lets
-     * a caller that only checked a bucket (cost 0) say when a given cost would pass. A decision that carries no store
-     * state ({@link Reason#COST_EXCEEDS_CAPACITY}) answers {@link Long#MAX_VALUE}.
+     * Microseconds from the store's now until every limit holds {@code tokens}, assuming nobody takes any meanwhile:
+     * zero when they hold them now (the store would give them now), {@link Long#MAX_VALUE} when {@code tokens}
+     * exceeds some capacity; otherwise it includes {@link #aheadMicros()}. Lets a caller that only checked a bucket
+     * (cost 0) say when a given cost would pass. A decision that carries no store state
+     * ({@link Reason#COST_EXCEEDS_CAPACITY}) answers {@link Long#MAX_VALUE}.
      */
     public long microsUntilAvailable(long tokens) {
         if (reason == Reason.COST_EXCEEDS_CAPACITY || spec.exceedsCapacity(tokens)) {
@@ -117,17 +135,26 @@ public final class Decision {
                 wait = Math.max(wait, TokenBucket.ceilDiv(missing, spec.unitsPerMicro(i)));
             }
         }
-        return wait;
+        return wait == 0 ? 0 : aheadMicros + wait;
     }
 
-    /** Microseconds until every limit is full again. */
+    /** Microseconds from the store's now until every limit is full again. */
     public long resetMicros() {
-        return TokenBucket.microsUntilFull(spec, levels);
+        return aheadMicros + TokenBucket.microsUntilFull(spec, levels);
     }
 
-    /** Microseconds until limit {@code i} is full again. */
+    /** Microseconds from the store's now until limit {@code i} is full again. */
     public long resetMicros(int i) {
-        return TokenBucket.ceilDiv(Math.max(0, spec.capacityUnits(i) - levels[i]), spec.unitsPerMicro(i));
+        return aheadMicros + TokenBucket.ceilDiv(Math.max(0, spec.capacityUnits(i) - levels[i]), spec.unitsPerMicro(i));
+    }
+
+    /**
+     * How far the bucket's state time is ahead of the store's now: for an allowed {@link
+     * io.tollgate.core.store.BucketStore#tryReserve reservation}, how long its caller waits for its tokens; 0 for
+     * every decision that no reservation (or clock step back) put behind.
+     */
+    public long aheadMicros() {
+        return aheadMicros;
     }
 
     /** Exact level of limit {@code i}, in internal units, at {@link #timestampMicros()}. */
@@ -135,7 +162,10 @@ public final class Decision {
         return levels[i];
     }
 
-    /** The store's clock reading when it decided (Redis server time for the Redis store). */
+    /**
+     * When the reported levels are true, on the store's clock (Redis server time for the Redis store): the store's
+     * now plus {@link #aheadMicros()}.
+     */
     public long timestampMicros() {
         return timestampMicros;
     }

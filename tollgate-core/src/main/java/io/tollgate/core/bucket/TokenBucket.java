@@ -58,6 +58,41 @@ public final class TokenBucket {
         return allowed;
     }
 
+    /**
+     * A reservation. The bucket's state is true at {@code at = max(nowMicros, lastMicros)} (later than now when an
+     * earlier reservation moved it ahead, or the clock went back). If every limit holds {@code cost} tokens at
+     * {@code at}, they are taken there; else the least whole number of microseconds {@code w} after which every limit
+     * would hold them is found, {@code levels} are refilled by {@code w} more and the cost is taken there. Either way
+     * the state is then true at {@code nowMicros + wait}, so later requests queue behind it. Returns that {@code wait}
+     * ({@code at - nowMicros + w}), or -1 with {@code levels} refilled to {@code at} and nothing taken when the cost
+     * exceeds some capacity or the wait would exceed {@code maxWaitMicros}.
+     *
+     * <p>Exact: {@code w} is the smallest with {@code level + w * unitsPerMicro >= cost * unitsPerToken} for every
+     * limit, so what is left after the cost is below one microsecond of refill unless the capacity capped the refill.
+     */
+    public static long tryReserve(BucketSpec spec, long[] levels, long lastMicros, long nowMicros, long cost,
+                                  long maxWaitMicros) {
+        long at = Math.max(nowMicros, lastMicros);
+        refill(spec, levels, lastMicros, at);
+        long lead = at - nowMicros;
+        if (spec.exceedsCapacity(cost)) {
+            return -1;
+        }
+        long w = 0;
+        for (int i = 0; i < levels.length; i++) {
+            long deficit = cost * spec.unitsPerToken(i) - levels[i];
+            if (deficit > 0) {
+                w = Math.max(w, ceilDiv(deficit, spec.unitsPerMicro(i)));
+            }
+        }
+        if (lead + w > maxWaitMicros) {
+            return -1;
+        }
+        refill(spec, levels, 0, w);
+        take(spec, levels, cost);
+        return lead + w;
+    }
+
     /** Refills every limit of {@code levels} in place from {@code lastMicros} to {@code nowMicros}. */
     public static void refill(BucketSpec spec, long[] levels, long lastMicros, long nowMicros) {
         long elapsed = nowMicros - lastMicros;

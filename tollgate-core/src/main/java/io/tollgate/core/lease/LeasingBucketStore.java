@@ -376,6 +376,13 @@ public final class LeasingBucketStore implements BucketStore {
         return backing.tryConsumeAll(calls);
     }
 
+    /** Straight to the store: a lease holds tokens taken now, a reservation takes them from the future. */
+    @Override
+    public CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros) {
+        storeCalls.incrementAndGet();
+        return backing.tryReserve(bucketKey, spec, cost, maxWaitMicros);
+    }
+
     @Override
     public CompletionStage<Void> ping() {
         return backing.ping();

@@ -103,7 +103,20 @@ public final class RateLimiter implements AutoCloseable {
 
     /** Decides one request, taking the rule's cost. The stage never completes exceptionally because of the store. */
     public CompletionStage<Verdict> check(Rule rule, String clientKey) {
-        return decide(rule, clientKey, true);
+        return check(rule, clientKey, rule.cost());
+    }
+
+    /**
+     * Decides one request that takes {@code cost} tokens instead of the rule's own cost (a programmatic caller's
+     * choice). The stage never completes exceptionally because of the store.
+     *
+     * @throws IllegalArgumentException if {@code cost} is below 1
+     */
+    public CompletionStage<Verdict> check(Rule rule, String clientKey, long cost) {
+        requireCost(cost);
+        String bucketKey = bucketKey(rule, clientKey);
+        return decide(rule, clientKey, bucketKey, cost, false,
+                () -> chain.tryConsume(bucketKey, rule.spec(), cost, rule.lease()));
     }
 
     /**
@@ -116,7 +129,27 @@ public final class RateLimiter implements AutoCloseable {
      * The stage never completes exceptionally because of the store.
      */
     public CompletionStage<Verdict> checkAvailable(Rule rule, String clientKey) {
-        return decide(rule, clientKey, false);
+        String bucketKey = bucketKey(rule, clientKey);
+        return decide(rule, clientKey, bucketKey, rule.cost(), true,
+                () -> chain.unleased().tryConsumeAll(List.of(new BucketCall(bucketKey, rule.spec(), 0)))
+                        .thenApply(decisions -> decisions.get(0)));
+    }
+
+    /**
+     * Reserves {@code cost} tokens, waiting up to {@code maxWaitMicros} for them: one atomic store step
+     * ({@link io.tollgate.core.store.BucketStore#tryReserve}) past the leases (a reservation takes tokens from the
+     * future, which a lease cannot hold). An allowed verdict's {@link Decision#aheadMicros()} is how long the caller
+     * must wait before using the tokens. When the store fails, the failure policy decides at once, without a wait, as
+     * for {@link #check}. The stage never completes exceptionally because of the store.
+     */
+    public CompletionStage<Verdict> reserve(Rule rule, String clientKey, long cost, long maxWaitMicros) {
+        requireCost(cost);
+        if (maxWaitMicros < 0) {
+            throw new IllegalArgumentException("maxWaitMicros must be at least 0, got " + maxWaitMicros);
+        }
+        String bucketKey = bucketKey(rule, clientKey);
+        return decide(rule, clientKey, bucketKey, cost, false,
+                () -> chain.unleased().tryReserve(bucketKey, rule.spec(), cost, maxWaitMicros));
     }
 
     /**
@@ -166,21 +199,27 @@ public final class RateLimiter implements AutoCloseable {
         return afterResponseFailures.sum();
     }
 
+    private static void requireCost(long cost) {
+        if (cost < 1) {
+            throw new IllegalArgumentException("cost must be at least 1, got " + cost);
+        }
+    }
+
     /**
-     * The one decision path of {@link #check} and {@link #checkAvailable}: the store call, the seeding of the local
-     * buckets, the failure policy and shedding, and the listener.
+     * The one decision path of {@link #check}, {@link #checkAvailable} and {@link #reserve}: the store call, the
+     * seeding of the local buckets, the failure policy and shedding, and the listener.
      *
-     * @param take true to take the rule's cost, false to check that it is there
+     * @param cost      the tokens the decision is about
+     * @param checkOnly true when {@code call} only reads the bucket (cost 0): the verdict then says whether
+     *                  {@code cost} is there, and the failure policy's local bucket is only read too
      */
-    private CompletionStage<Verdict> decide(Rule rule, String clientKey, boolean take) {
+    private CompletionStage<Verdict> decide(Rule rule, String clientKey, String bucketKey, long cost, boolean checkOnly,
+                                            java.util.function.Supplier<CompletionStage<Decision>> call) {
         // Latency for metrics only, never an input to a decision: nanosecond resolution, so no MicrosClock.
         long start = System.nanoTime();
-        String bucketKey = bucketKey(rule, clientKey);
         CompletionStage<Decision> stage;
         try {
-            stage = take ? chain.tryConsume(bucketKey, rule.spec(), rule.cost(), rule.lease())
-                    : chain.unleased().tryConsumeAll(List.of(new BucketCall(bucketKey, rule.spec(), 0)))
-                            .thenApply(decisions -> decisions.get(0));
+            stage = call.get();
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);
         }
@@ -191,12 +230,12 @@ public final class RateLimiter implements AutoCloseable {
                 if (seedsFromStore(policyOf(rule))) {
                     fallbackBuckets.remember(bucketKey, decision);
                 }
-                v = fromDecision(rule, clientKey, take ? decision : available(decision, rule.cost()), nanos);
+                v = fromDecision(rule, clientKey, checkOnly ? available(decision, cost) : decision, nanos);
             } else {
                 Throwable cause = unwrap(error);
                 StoreOverloadedException overload = overloadIn(cause);
                 v = overload != null ? shed(rule, clientKey, overload, nanos)
-                        : fallback(rule, clientKey, bucketKey, cause, nanos, take);
+                        : fallback(rule, clientKey, bucketKey, cost, checkOnly, cause, nanos);
             }
             listener.onVerdict(v);
             return v;
@@ -233,15 +272,16 @@ public final class RateLimiter implements AutoCloseable {
         return policy == FailurePolicy.FAIL_OPEN || (policy == FailurePolicy.LOCAL && expectedInstances == 1);
     }
 
-    private Verdict fallback(Rule rule, String clientKey, String bucketKey, Throwable error, long nanos, boolean take) {
+    private Verdict fallback(Rule rule, String clientKey, String bucketKey, long cost, boolean checkOnly,
+                             Throwable error, long nanos) {
         FailurePolicy policy = policyOf(rule);
         fallbackLog.event(suppressed -> log.warn("Rate-limit store failed ({}); applying {} for rule \"{}\"{}",
                 describe(error), policy.label(), rule.name(),
                 suppressed > 0 ? " (" + suppressed + " more fallbacks since the last message)" : ""));
         // A local denial under a shadow rule is let through by Verdict.permitted(), like a store denial.
-        Decision local = localDecision(policy, rule, bucketKey, take ? rule.cost() : 0);
-        if (local != null && !take) {
-            local = available(local, rule.cost());
+        Decision local = localDecision(policy, rule, bucketKey, checkOnly ? 0 : cost);
+        if (local != null && checkOnly) {
+            local = available(local, cost);
         }
         return new Verdict(rule, clientKey, Outcome.ERROR, local, policy, nanos);
     }

@@ -55,6 +55,12 @@ public final class CircuitBreakingBucketStore implements BucketStore {
         return guarded(() -> delegate.tryConsumeAll(calls));
     }
 
+    /** Through the breaker like {@link #tryConsume}. */
+    @Override
+    public CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros) {
+        return guarded(() -> delegate.tryReserve(bucketKey, spec, cost, maxWaitMicros));
+    }
+
     @Override
     public CompletionStage<Void> ping() {
         return guarded(delegate::ping);

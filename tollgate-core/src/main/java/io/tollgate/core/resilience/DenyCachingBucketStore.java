@@ -168,6 +168,21 @@ public final class DenyCachingBucketStore implements BucketStore {
         }
     }
 
+    /**
+     * Always asks the store: a cached denial says the tokens are not there now, but a reservation may take them from
+     * the future. An allowed reservation leaves the bucket short, and a denied one takes nothing, so the entries cached
+     * so far stay valid bounds; the answer teaches nothing new about "now".
+     */
+    @Override
+    public CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros) {
+        storeCalls.increment();
+        try {
+            return delegate.tryReserve(bucketKey, spec, cost, maxWaitMicros);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** The local denial for {@code cost}, or {@code null} when the cached bound cannot prove one. */
     private static Decision provableDenial(Entry e, BucketSpec spec, long cost, long now) {
         long elapsed = now - e.sendMicros();

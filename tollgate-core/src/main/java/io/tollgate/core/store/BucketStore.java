@@ -28,6 +28,28 @@ public interface BucketStore extends AutoCloseable {
     CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost);
 
     /**
+     * Reserves {@code cost} tokens of the bucket, waiting if need be: the waiting acquisition of outbound calls. In one
+     * atomic step the store either takes the tokens now ({@link Decision#aheadMicros()} 0), or, when the bucket lacks
+     * them but would hold them within {@code maxWaitMicros}, takes them from the future: the bucket goes into debt by
+     * at most {@code rate × maxWait}, its state moves to the time the tokens exist, and the decision is allowed with
+     * {@link Decision#aheadMicros()} the wait the caller must sit out before using them. Otherwise (the cost exceeds a
+     * capacity, or the wait would be longer) nothing is taken and the decision is denied at once; its
+     * {@link Decision#retryAfterMicros()} says when the cost would be there.
+     *
+     * <p>Later requests queue behind a reservation: the bucket holds less than one microsecond's refill after it, so
+     * they are denied (or reserve after it) until time catches up. A reservation is never given back (a cancelled wait
+     * keeps its tokens taken), which keeps every denial the store gave valid: levels only fall faster than refill.
+     *
+     * <p>Stores that cannot reserve complete exceptionally with {@link UnsupportedOperationException}.
+     *
+     * @param maxWaitMicros the longest wait the caller accepts, at least 0 (0 is {@link #tryConsume})
+     */
+    default CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException(describe() + " cannot reserve tokens"));
+    }
+
+    /**
      * Decides several buckets as one request, all or nothing: the descriptors of one Envoy request, for example.
      *
      * <ul>

@@ -106,12 +106,47 @@ public final class InMemoryBucketStore implements BucketStore {
                 long now = Math.max(nowMicros, cell.lastMicros);
                 long[] levels = cell.levels.clone();
                 boolean allowed = TokenBucket.tryConsume(spec, levels, cell.lastMicros, now, cost);
-                Decision decision = Decision.of(spec, cost, allowed, levels, now);
+                Decision decision = Decision.of(spec, cost, allowed, levels, now, now - nowMicros);
                 if (allowed) {
                     System.arraycopy(levels, 0, cell.levels, 0, levels.length);
                     cell.lastMicros = now;
                 }
                 return decision;
+            }
+        }
+    }
+
+    @Override
+    public CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros) {
+        return CompletableFuture.completedFuture(reserve(bucketKey, spec, cost, maxWaitMicros, clock.nowMicros()));
+    }
+
+    /** Synchronous form of {@link #tryReserve} at an explicit time, as {@link #decide} is of {@link #tryConsume}. */
+    public Decision reserve(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros, long nowMicros) {
+        if (cost < 1) {
+            throw new IllegalArgumentException("cost must be at least 1, got " + cost);
+        }
+        if (maxWaitMicros < 0) {
+            throw new IllegalArgumentException("maxWaitMicros must be at least 0, got " + maxWaitMicros);
+        }
+        if (spec.exceedsCapacity(cost)) {
+            return Decision.costExceedsCapacity(spec, cost, nowMicros);
+        }
+        while (true) {
+            Cell cell = cellFor(bucketKey, spec, nowMicros);
+            synchronized (cell) {
+                if (cell.evicted) {
+                    continue;
+                }
+                long at = Math.max(nowMicros, cell.lastMicros);
+                long[] levels = cell.levels.clone();
+                long wait = TokenBucket.tryReserve(spec, levels, cell.lastMicros, nowMicros, cost, maxWaitMicros);
+                if (wait < 0) { // levels are refilled to at, nothing taken
+                    return Decision.of(spec, cost, false, levels, at, at - nowMicros);
+                }
+                System.arraycopy(levels, 0, cell.levels, 0, levels.length);
+                cell.lastMicros = nowMicros + wait;
+                return Decision.of(spec, cost, true, levels, nowMicros + wait, wait);
             }
         }
     }
@@ -211,8 +246,8 @@ public final class InMemoryBucketStore implements BucketStore {
         for (int i = 0; i < n; i++) {
             Cell c = cells[i];
             long at = Math.max(nowMicros, c.lastMicros);
-            out[i] = admitted ? Decision.of(c.spec, calls.get(i).cost(), true, after[i], at)
-                    : Decision.of(c.spec, calls.get(i).cost(), holds[i], before[i], at);
+            out[i] = admitted ? Decision.of(c.spec, calls.get(i).cost(), true, after[i], at, at - nowMicros)
+                    : Decision.of(c.spec, calls.get(i).cost(), holds[i], before[i], at, at - nowMicros);
         }
         if (admitted) {
             // only after every decision above read lastMicros; check-only cells stay untouched

@@ -25,7 +25,6 @@ import io.tollgate.envoy.config.EnvoyConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -36,9 +35,36 @@ import org.junit.jupiter.api.Test;
  */
 class EnvoyLimiterTest {
 
-    private final ManualClock clock = new ManualClock(1_000_000_000L);
-    private final OutageSwitch store = new OutageSwitch(new InMemoryBucketStore(clock, 10_000));
+    protected final ManualClock clock = new ManualClock(1_000_000_000L);
+    private OutageSwitch store;
     private final List<String> stats = new ArrayList<>();
+
+    /** The store the decisions are made on, on {@link #clock}: here the in-memory one; a subclass runs the same table on Redis. */
+    protected BucketStore backingStore() {
+        return new InMemoryBucketStore(clock, 10_000);
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void openStore() {
+        store = new OutageSwitch(backingStore());
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    /** How a request reaches the limiter: here a direct call; a subclass goes through the real gRPC server. */
+    protected RateLimitResponse decide(EnvoyLimiter l, RateLimitRequest request) {
+        return l.shouldRateLimit(request).toCompletableFuture().join();
+    }
+
+    /** Asserts that {@code request} is refused as invalid with {@code message}. */
+    protected void assertInvalid(EnvoyLimiter l, RateLimitRequest request, String message) {
+        assertThatThrownBy(() -> decide(l, request))
+                .hasRootCauseInstanceOf(InvalidRateLimitRequestException.class)
+                .hasRootCauseMessage(message);
+    }
 
     private EnvoyLimiter limiter(String yaml) {
         return limiter(yaml, b -> { });
@@ -402,11 +428,9 @@ class EnvoyLimiterTest {
     @Test
     void emptyDomainOrDescriptorListIsAnInvalidRequest() {
         EnvoyLimiter l = limiter(MESSAGING);
-        assertThatThrownBy(() -> decide(l, request("", d("k", "v"))))
-                .hasRootCauseInstanceOf(InvalidRateLimitRequestException.class)
-                .hasRootCauseMessage("rate limit domain must not be empty");
-        assertThatThrownBy(() -> decide(l, RateLimitRequest.newBuilder().setDomain("messaging").build()))
-                .hasRootCauseMessage("rate limit descriptor list must not be empty");
+        assertInvalid(l, request("", d("k", "v")), "rate limit domain must not be empty");
+        assertInvalid(l, RateLimitRequest.newBuilder().setDomain("messaging").build(),
+                "rate limit descriptor list must not be empty");
     }
 
     @Test
@@ -485,14 +509,6 @@ class EnvoyLimiterTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-
-    private static RateLimitResponse decide(EnvoyLimiter l, RateLimitRequest request) {
-        try {
-            return l.shouldRateLimit(request).toCompletableFuture().join();
-        } catch (CompletionException e) {
-            throw e;
-        }
-    }
 
     private static long micros(DescriptorStatus s) {
         return s.getDurationUntilReset().getSeconds() * 1_000_000L + s.getDurationUntilReset().getNanos() / 1000;

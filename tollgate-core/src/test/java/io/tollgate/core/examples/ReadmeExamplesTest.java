@@ -1,0 +1,67 @@
+package io.tollgate.core.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's Java examples are real code: every fenced {@code java} block whose first line names a source file
+ * ({@code // tollgate-core/src/test/java/...}) must equal that file's lines between {@code // README-BEGIN} and
+ * {@code // README-END} (indentation aside). Those files are compiled and run by their modules' tests, so a README
+ * example that stops compiling or working fails the build.
+ */
+class ReadmeExamplesTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Pattern BLOCK = Pattern.compile("```java\\n// ([\\w./-]+\\.java)\\n(.*?)```", Pattern.DOTALL);
+
+    @Test
+    void everyNamedJavaBlockMatchesItsSource() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        Matcher m = BLOCK.matcher(readme);
+        List<String> checked = new ArrayList<>();
+        while (m.find()) {
+            Path file = ROOT.resolve(m.group(1));
+            assertThat(file).as("README names " + m.group(1)).exists();
+            assertThat(dedent(m.group(2))).as("README block of " + m.group(1)).isEqualTo(dedent(region(file)));
+            checked.add(m.group(1));
+        }
+        assertThat(checked).as("README examples checked").isNotEmpty();
+    }
+
+    private static String region(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        StringBuilder sb = new StringBuilder();
+        boolean in = false;
+        for (String line : lines) {
+            if (line.strip().equals("// README-END")) {
+                in = false;
+            }
+            if (in) {
+                sb.append(line).append('\n');
+            }
+            if (line.strip().equals("// README-BEGIN")) {
+                in = true;
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String dedent(String text) {
+        List<String> lines = text.lines().toList();
+        int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length())
+                .min().orElse(0);
+        StringBuilder sb = new StringBuilder();
+        for (String l : lines) {
+            sb.append(l.isBlank() ? "" : l.substring(indent)).append('\n');
+        }
+        return sb.toString().strip();
+    }
+}
