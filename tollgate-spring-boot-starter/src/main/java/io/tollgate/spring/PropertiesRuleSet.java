@@ -61,6 +61,16 @@ final class PropertiesRuleSet {
         if (!p.getMethods().isEmpty()) {
             d.methods(p.getMethods());
         }
+        TollgateProperties.CountProperties count = p.getCount();
+        if (count != null) {
+            if (count.getKeyword() != null) {
+                d.count(count.getKeyword());
+            }
+            // a count block without its keyword has its list, even an empty one (count.status=), which the draft rejects
+            if (count.getKeyword() == null || !count.getStatus().isEmpty()) {
+                d.countStatuses(count.getStatus().stream().map(s -> s == null ? null : s.longValue()).toList());
+            }
+        }
         return d.key(p.getKey())
                 .cost(p.getCost())
                 .mode(p.getMode() == null ? null : p.getMode().name())

@@ -57,12 +57,20 @@ public class TollgateProperties {
      * Rules by name, used when no rules file is set. The rule named "default" applies to every request no other rule
      * matches. With neither rules nor a rules file, a single default rule of 20 tokens refilled at 5 per second
      * applies. Each rule takes capacity, refill-rate and period (or a limits list of them), paths, methods, key, cost,
-     * mode, failure-policy and lease, and is checked exactly like a rule in the rules file, with the same messages.
+     * count, mode, failure-policy and lease, and is checked exactly like a rule in the rules file, with the same
+     * messages.
      */
     private Map<String, RuleProperties> rules = new LinkedHashMap<>();
 
     /** How often the rules file is checked for changes. */
     private Duration reloadInterval = Duration.ofSeconds(1);
+
+    /**
+     * Order of the second filter, which decides the rules keyed on "principal" once authentication has run; the first
+     * filter, which decides every other rule, runs before almost everything else. Must be after Spring Security's
+     * filter chain (-100 by default, spring.security.filter.order for Servlet applications).
+     */
+    private int principalFilterOrder = 0;
 
     /** Where bucket state lives: auto, memory or redis. */
     private StoreType store = StoreType.AUTO;
@@ -142,13 +150,20 @@ public class TollgateProperties {
         private List<String> methods = new ArrayList<>();
 
         /**
-         * Client key parts, in order, none repeated: "ip", "global" or "header:<Name>". A missing header falls back to
-         * the IP.
+         * Client key parts, in order, none repeated: "ip", "global", "principal" (the authenticated user),
+         * "header:<Name>", "query:<name>" or "path:<variable>" (a {variable} of every path pattern of the rule). A part
+         * the request lacks (missing header or parameter, anonymous user) falls back to the IP.
          */
         private List<String> key = new ArrayList<>(List.of("ip"));
 
         /** Tokens one request takes: at least 1 and at most the smallest capacity. */
         private long cost = 1;
+
+        /**
+         * Which responses take tokens, after the response: "failures" (every 4xx and 5xx) or count.status, a list of
+         * status codes such as 401,403. Unset: every request takes tokens before it is served.
+         */
+        private CountProperties count;
 
         /** enforce (deny with 429) or shadow (count and report, never block). */
         private RuleMode mode = RuleMode.ENFORCE;
@@ -235,6 +250,14 @@ public class TollgateProperties {
             return failurePolicy;
         }
 
+        public CountProperties getCount() {
+            return count;
+        }
+
+        public void setCount(CountProperties count) {
+            this.count = count;
+        }
+
         public boolean isLease() {
             return lease;
         }
@@ -245,6 +268,39 @@ public class TollgateProperties {
 
         public void setFailurePolicy(FailurePolicy failurePolicy) {
             this.failurePolicy = failurePolicy;
+        }
+    }
+
+    /**
+     * A rule's {@code count}, in the rules file's two shapes: {@code tollgate.rules.<name>.count=failures} binds the
+     * keyword (through {@link #valueOf}), {@code tollgate.rules.<name>.count.status=401,403} the list. The values are
+     * checked by the rule's draft, like every other field.
+     */
+    public static class CountProperties {
+
+        /** "failures" (every 4xx and 5xx response), set only by writing it as the value of count itself. */
+        private String keyword;
+
+        /** Status codes (100 to 599) whose responses take tokens. */
+        private List<Integer> status = new ArrayList<>();
+
+        /** The keyword form, {@code count=failures}; used by property binding. */
+        public static CountProperties valueOf(String keyword) {
+            CountProperties c = new CountProperties();
+            c.keyword = keyword;
+            return c;
+        }
+
+        public String getKeyword() {
+            return keyword;
+        }
+
+        public List<Integer> getStatus() {
+            return status;
+        }
+
+        public void setStatus(List<Integer> status) {
+            this.status = status;
         }
     }
 
@@ -684,6 +740,14 @@ public class TollgateProperties {
 
     public void setRules(Map<String, RuleProperties> rules) {
         this.rules = rules;
+    }
+
+    public int getPrincipalFilterOrder() {
+        return principalFilterOrder;
+    }
+
+    public void setPrincipalFilterOrder(int principalFilterOrder) {
+        this.principalFilterOrder = principalFilterOrder;
     }
 
     public Duration getReloadInterval() {

@@ -1,6 +1,7 @@
 package io.tollgate.spring;
 
 import io.tollgate.spring.web.RequestGate;
+import io.tollgate.spring.web.TollgatePrincipalServletFilter;
 import io.tollgate.spring.web.TollgateServletFilter;
 import io.tollgate.spring.web.TollgateWebFilter;
 import io.tollgate.redis.RedisConnectionSettings;
@@ -14,7 +15,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 
-/** Servlet: the rate-limiting filter, registered for every path at high precedence. */
+/**
+ * Servlet: the rate-limiting filter, registered for every path at high precedence, and a second one after
+ * authentication ({@code tollgate.principal-filter-order}) for the rules keyed on the principal.
+ */
 @AutoConfiguration(after = TollgateAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(name = {"jakarta.servlet.Filter", "org.springframework.boot.web.servlet.FilterRegistrationBean"})
@@ -22,18 +26,36 @@ import org.springframework.context.annotation.Bean;
 public class TollgateServletAutoConfiguration {
 
     @Bean
+    @ConditionalOnMissingBean(name = "tollgatePrincipalServletFilter")
+    public FilterRegistrationBean<TollgatePrincipalServletFilter> tollgatePrincipalServletFilter(
+            RequestGate gate, TollgateProperties props, ObjectProvider<RedisConnectionSettings> redis) {
+        FilterRegistrationBean<TollgatePrincipalServletFilter> reg = new FilterRegistrationBean<>(
+                new TollgatePrincipalServletFilter(gate, maxWait(props, redis)));
+        reg.setName("tollgatePrincipalServletFilter");
+        reg.setOrder(props.getPrincipalFilterOrder());
+        reg.addUrlPatterns("/*");
+        return reg;
+    }
+
+    /** Leaves the rules keyed on the principal to the second filter when there is one, else decides them too. */
+    @Bean
     @ConditionalOnMissingBean(name = "tollgateServletFilter")
-    public FilterRegistrationBean<TollgateServletFilter> tollgateServletFilter(RequestGate gate,
-                                                                               TollgateProperties props,
-                                                                               ObjectProvider<RedisConnectionSettings> redis) {
-        // A backstop only: the store answers within the overload timeout (plus the silence budget when Redis stops
-        // answering at the end of it); this bounds the wait if that ever fails to fire.
-        Duration maxWait = RedisSettings.callBudget(props.getRedis(), redis.getIfAvailable());
-        FilterRegistrationBean<TollgateServletFilter> reg =
-                new FilterRegistrationBean<>(new TollgateServletFilter(gate, maxWait));
+    public FilterRegistrationBean<TollgateServletFilter> tollgateServletFilter(
+            RequestGate gate, TollgateProperties props, ObjectProvider<RedisConnectionSettings> redis,
+            ObjectProvider<FilterRegistrationBean<TollgatePrincipalServletFilter>> principal) {
+        FilterRegistrationBean<TollgateServletFilter> reg = new FilterRegistrationBean<>(
+                new TollgateServletFilter(gate, maxWait(props, redis), principal.getIfAvailable() != null));
         reg.setName("tollgateServletFilter");
         reg.setOrder(TollgateWebFilter.ORDER);
         reg.addUrlPatterns("/*");
         return reg;
+    }
+
+    /**
+     * A backstop only: the store answers within the overload timeout (plus the silence budget when Redis stops
+     * answering at the end of it); this bounds the wait if that ever fails to fire.
+     */
+    private static Duration maxWait(TollgateProperties props, ObjectProvider<RedisConnectionSettings> redis) {
+        return RedisSettings.callBudget(props.getRedis(), redis.getIfAvailable());
     }
 }

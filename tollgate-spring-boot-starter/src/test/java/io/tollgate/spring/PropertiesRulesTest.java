@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.tollgate.core.limiter.Outcome;
 import io.tollgate.core.limiter.RateLimiter;
 import io.tollgate.core.rules.Rule;
+import io.tollgate.core.rules.RuleSet;
 import io.tollgate.core.rules.RuleSetParser;
 import io.tollgate.core.rules.RuleSetSource;
 import io.tollgate.core.rules.RulesFileException;
@@ -116,7 +117,30 @@ class PropertiesRulesTest {
                         "paths[1]", "api/**", "match.paths[1]", "must start with \"/\""),
                 row("dotted rule name", "v1.users", List.of("capacity=5", "refill-rate=1", "cost=6"),
                         "{\"v1.users\": {\"capacity\": 5, \"refill_rate\": 1, \"cost\": 6}}",
-                        "cost", "6", "cost", "exceeds the smallest capacity"));
+                        "cost", "6", "cost", "exceeds the smallest capacity"),
+                row("unknown count keyword", "login", List.of("capacity=10", "refill-rate=1", "count=sometimes"),
+                        "{\"login\": {\"capacity\": 10, \"refill_rate\": 1, \"count\": \"sometimes\"}}",
+                        "count", "sometimes", "count",
+                        "expected \"failures\" or a \"status\" list such as [401, 403] but got \"sometimes\""),
+                row("status code out of range", "login", List.of("capacity=10", "refill-rate=1", "count.status=401,600"),
+                        "{\"login\": {\"capacity\": 10, \"refill_rate\": 1, \"count\": {\"status\": [401, 600]}}}",
+                        "count.status[1]", "600", "count.status[1]",
+                        "expected an HTTP status code from 100 to 599 but got 600"),
+                row("status code below 100", "login", List.of("capacity=10", "refill-rate=1", "count.status=42"),
+                        "{\"login\": {\"capacity\": 10, \"refill_rate\": 1, \"count\": {\"status\": [42]}}}",
+                        "count.status[0]", "42", "count.status[0]", "but got 42"),
+                row("count with lease", "login", List.of("capacity=10", "refill-rate=1", "count=failures", "lease=true"),
+                        "{\"login\": {\"capacity\": 10, \"refill_rate\": 1, \"count\": \"failures\", \"lease\": true}}",
+                        "lease", "true", "lease", "cannot lease them"),
+                row("path key without its variable", "api", List.of("capacity=5", "refill-rate=1", "paths=/api/**",
+                                "key=path:tenant"),
+                        "{\"api\": {\"capacity\": 5, \"refill_rate\": 1, \"match\": {\"paths\": [\"/api/**\"]},"
+                                + " \"key\": [\"path:tenant\"]}}",
+                        "key[0]", "path:tenant", "key[0]",
+                        "path variable \"tenant\" is not in the rule's path pattern \"/api/**\""),
+                row("bad query parameter name", "api", List.of("capacity=5", "refill-rate=1", "key=query:a b"),
+                        "{\"api\": {\"capacity\": 5, \"refill_rate\": 1, \"key\": [\"query:a b\"]}}",
+                        "key[0]", "query:a b", "key[0]", "without spaces"));
     }
 
     private static Arguments row(String name, String rule, List<String> props, String json, String property,
@@ -217,5 +241,43 @@ class PropertiesRulesTest {
                     assertThat(e.problem()).isEqualTo(fileFailure(
                             "{\"my rule\": {\"capacity\": 5, \"refill_rate\": 1}}").problem());
                 });
+    }
+
+    @Test
+    void countAndTheNewKeysGiveTheSameRulesAsTheRulesFile() {
+        RuleSet fromFile = RuleSetParser.parse("""
+                {"login": {"capacity": 10, "refill_rate": 1, "period": "hour", "match": {"paths": ["/login"]},
+                           "count": {"status": [401, 403]}},
+                 "signup": {"capacity": 5, "refill_rate": 1, "count": "failures", "key": ["principal", "ip"]},
+                 "tenants": {"capacity": 5, "refill_rate": 1, "match": {"paths": ["/t/{tenant}/**"]},
+                             "key": ["path:tenant", "query:api_key"]}}
+                """, "rate_limits.json");
+        runner.withPropertyValues(
+                "tollgate.rules.login.capacity=10", "tollgate.rules.login.refill-rate=1",
+                "tollgate.rules.login.period=hour", "tollgate.rules.login.paths=/login",
+                "tollgate.rules.login.count.status=401,403",
+                "tollgate.rules.signup.capacity=5", "tollgate.rules.signup.refill-rate=1",
+                "tollgate.rules.signup.count=failures", "tollgate.rules.signup.key=principal,ip",
+                "tollgate.rules.tenants.capacity=5", "tollgate.rules.tenants.refill-rate=1",
+                "tollgate.rules.tenants.paths=/t/{tenant}/**",
+                "tollgate.rules.tenants.key=path:tenant,query:api_key").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            RuleSet fromProperties = ctx.getBean(RuleSetSource.class).current();
+            for (String name : List.of("login", "signup", "tenants")) {
+                assertThat(fromProperties.rule(name)).as(name).isEqualTo(fromFile.rule(name));
+            }
+            assertThat(fromProperties.rule("login").orElseThrow().countedResponses().statuses())
+                    .containsExactly(401, 403);
+        });
+    }
+
+    @Test
+    void anEmptyStatusListIsRejectedNotIgnored() {
+        runner.withPropertyValues("tollgate.rules.login.capacity=10", "tollgate.rules.login.refill-rate=1",
+                "tollgate.rules.login.count.status=").run(ctx -> {
+            TollgateConfigurationException e = configFailure(ctx);
+            assertThat(e.property()).isEqualTo("tollgate.rules.login.count.status");
+            assertThat(e.problem()).isEqualTo("expected at least one HTTP status code but the list is empty");
+        });
     }
 }

@@ -120,11 +120,12 @@ public final class FallbackBuckets {
 
     /**
      * Takes {@code cost} tokens from the local bucket {@code bucketKey} if every limit holds enough. The bucket starts
-     * from the store's last levels when they were reported for this same spec, else full. Atomic per bucket.
+     * from the store's last levels when they were reported for this same spec, else full. Atomic per bucket. A cost of
+     * 0 is a check, as in a store's {@code tryConsumeAll}: it takes nothing, is allowed, and reports the levels.
      */
     public Decision decide(String bucketKey, BucketSpec spec, long cost) {
-        if (cost < 1) {
-            throw new IllegalArgumentException("cost must be at least 1, got " + cost);
+        if (cost < 0) {
+            throw new IllegalArgumentException("cost must be at least 0, got " + cost);
         }
         long now = clock.nowMicros();
         if (spec.exceedsCapacity(cost)) {

@@ -5,6 +5,7 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleMode;
+import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.StoreException;
 import io.tollgate.core.store.StoreOverloadedException;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * local bucket whose capacity and rate are divided by the expected number of instances. A store that answers but is
  * overloaded ({@link StoreOverloadedException}) is no failure: the request is {@link Outcome#SHED shed} with 503 and
  * no policy applies. Fallbacks and sheds are logged at most once per interval each.
+ *
+ * <p>A rule that counts only some responses ({@link Rule#countsAfterResponse()}) is asked in two steps:
+ * {@link #checkAvailable} before the request (takes nothing; the failure policy applies as to {@link #check}), then
+ * {@link #consumeAfterResponse} once the response is known to count.
  */
 public final class RateLimiter implements AutoCloseable {
 
@@ -45,6 +51,8 @@ public final class RateLimiter implements AutoCloseable {
     private final FallbackBuckets fallbackBuckets;
     private final ThrottledLog fallbackLog;
     private final ThrottledLog shedLog;
+    private final ThrottledLog afterResponseLog;
+    private final LongAdder afterResponseFailures = new LongAdder();
     private final ConcurrentHashMap<Rule, BucketSpec> localSpecs = new ConcurrentHashMap<>();
 
     /**
@@ -75,6 +83,7 @@ public final class RateLimiter implements AutoCloseable {
         this.fallbackBuckets = Objects.requireNonNull(fallbackBuckets, "fallbackBuckets");
         this.fallbackLog = new ThrottledLog(fallbackLogEvery);
         this.shedLog = new ThrottledLog(fallbackLogEvery);
+        this.afterResponseLog = new ThrottledLog(fallbackLogEvery);
     }
 
     /** A plain store without layers (no breaker, deny cache or leases), {@code fail-open}, one instance. */
@@ -92,7 +101,7 @@ public final class RateLimiter implements AutoCloseable {
         return rule.name() + ':' + clientKey;
     }
 
-    /** Decides one request. The stage never completes exceptionally because of the store. */
+    /** Decides one request, taking the rule's cost. The stage never completes exceptionally because of the store. */
     public CompletionStage<Verdict> check(Rule rule, String clientKey) {
         return check(rule, clientKey, rule.cost());
     }
@@ -106,7 +115,24 @@ public final class RateLimiter implements AutoCloseable {
     public CompletionStage<Verdict> check(Rule rule, String clientKey, long cost) {
         requireCost(cost);
         String bucketKey = bucketKey(rule, clientKey);
-        return decide(rule, clientKey, bucketKey, cost, () -> chain.tryConsume(bucketKey, rule.spec(), cost, rule.lease()));
+        return decide(rule, clientKey, bucketKey, cost, false,
+                () -> chain.tryConsume(bucketKey, rule.spec(), cost, rule.lease()));
+    }
+
+    /**
+     * Decides one request of a rule that counts after the response, taking nothing: the verdict allows the request when
+     * the bucket holds the rule's cost now, and otherwise denies it (429, or let through under a shadow rule) with the
+     * wait until the cost is there. Its decision reports the levels as they are, before any response took tokens.
+     * The store is asked with a cost-0 {@link BucketStore#tryConsumeAll} call past the leases (which such a rule never
+     * uses). When the store fails, the failure policy decides exactly as for {@link #check}, but its local bucket is
+     * only checked too; an overloaded store sheds the request. The listener hears this verdict as it hears any other.
+     * The stage never completes exceptionally because of the store.
+     */
+    public CompletionStage<Verdict> checkAvailable(Rule rule, String clientKey) {
+        String bucketKey = bucketKey(rule, clientKey);
+        return decide(rule, clientKey, bucketKey, rule.cost(), true,
+                () -> chain.unleased().tryConsumeAll(List.of(new BucketCall(bucketKey, rule.spec(), 0)))
+                        .thenApply(decisions -> decisions.get(0)));
     }
 
     /**
@@ -122,8 +148,55 @@ public final class RateLimiter implements AutoCloseable {
             throw new IllegalArgumentException("maxWaitMicros must be at least 0, got " + maxWaitMicros);
         }
         String bucketKey = bucketKey(rule, clientKey);
-        return decide(rule, clientKey, bucketKey, cost,
+        return decide(rule, clientKey, bucketKey, cost, false,
                 () -> chain.unleased().tryReserve(bucketKey, rule.spec(), cost, maxWaitMicros));
+    }
+
+    /**
+     * Takes the rule's cost from the client's bucket after a response that the rule counts
+     * ({@link Rule#countedResponses()}), following a {@link #checkAvailable} that let the request through. The response
+     * is not waited for and nothing is returned to the client: if the bucket no longer holds the cost (requests in
+     * flight together each passed the check), nothing is taken. When the store fails, the failure is counted
+     * ({@link #afterResponseFailures()}) and logged at most once per interval, and under {@code fail-open} and
+     * {@code local} the policy's local bucket takes the cost instead, so that the checks an outage answers locally
+     * still see the failures. The listener hears nothing: the request's verdict was already reported. The stage never
+     * completes exceptionally and never blocks the caller.
+     */
+    public CompletionStage<Void> consumeAfterResponse(Rule rule, String clientKey) {
+        String bucketKey = bucketKey(rule, clientKey);
+        CompletionStage<Decision> stage;
+        try {
+            stage = chain.unleased().tryConsume(bucketKey, rule.spec(), rule.cost());
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedFuture(e);
+        }
+        return stage.handle((decision, error) -> {
+            FailurePolicy policy = policyOf(rule);
+            if (error == null) {
+                if (seedsFromStore(policy)) {
+                    fallbackBuckets.remember(bucketKey, decision);
+                }
+                return null;
+            }
+            afterResponseFailures.increment();
+            Throwable cause = unwrap(error);
+            // an overloaded store is healthy and stays the truth; only an outage hands the tokens to the local bucket
+            boolean outage = overloadIn(cause) == null;
+            if (outage) {
+                localDecision(policy, rule, bucketKey, rule.cost());
+            }
+            afterResponseLog.event(suppressed -> log.warn("Rate-limit store failed ({}) taking tokens after a counted"
+                            + " response under rule \"{}\"; {}{}", describe(cause), rule.name(),
+                    outage && decidesLocally(policy) ? "taken from the " + policy.label() + " local bucket instead"
+                            : "not taken",
+                    suppressed > 0 ? " (" + suppressed + " more since the last message)" : ""));
+            return null;
+        });
+    }
+
+    /** Post-response takes ({@link #consumeAfterResponse}) that the store failed, since this limiter was made. */
+    public long afterResponseFailures() {
+        return afterResponseFailures.sum();
     }
 
     private static void requireCost(long cost) {
@@ -132,7 +205,15 @@ public final class RateLimiter implements AutoCloseable {
         }
     }
 
-    private CompletionStage<Verdict> decide(Rule rule, String clientKey, String bucketKey, long cost,
+    /**
+     * The one decision path of {@link #check}, {@link #checkAvailable} and {@link #reserve}: the store call, the
+     * seeding of the local buckets, the failure policy and shedding, and the listener.
+     *
+     * @param cost      the tokens the decision is about
+     * @param checkOnly true when {@code call} only reads the bucket (cost 0): the verdict then says whether
+     *                  {@code cost} is there, and the failure policy's local bucket is only read too
+     */
+    private CompletionStage<Verdict> decide(Rule rule, String clientKey, String bucketKey, long cost, boolean checkOnly,
                                             java.util.function.Supplier<CompletionStage<Decision>> call) {
         // Latency for metrics only, never an input to a decision: nanosecond resolution, so no MicrosClock.
         long start = System.nanoTime();
@@ -149,16 +230,28 @@ public final class RateLimiter implements AutoCloseable {
                 if (seedsFromStore(policyOf(rule))) {
                     fallbackBuckets.remember(bucketKey, decision);
                 }
-                v = fromDecision(rule, clientKey, decision, nanos);
+                v = fromDecision(rule, clientKey, checkOnly ? available(decision, cost) : decision, nanos);
             } else {
                 Throwable cause = unwrap(error);
                 StoreOverloadedException overload = overloadIn(cause);
                 v = overload != null ? shed(rule, clientKey, overload, nanos)
-                        : fallback(rule, clientKey, bucketKey, cost, cause, nanos);
+                        : fallback(rule, clientKey, bucketKey, cost, checkOnly, cause, nanos);
             }
             listener.onVerdict(v);
             return v;
         });
+    }
+
+    /**
+     * A check's decision (cost 0, so allowed, levels as they are) turned into the decision for {@code cost}: allowed
+     * when every limit holds it now, else denied with the wait until it does. The levels stay as checked.
+     */
+    private static Decision available(Decision check, long cost) {
+        long[] levels = new long[check.spec().size()];
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = check.level(i);
+        }
+        return Decision.of(check.spec(), cost, check.microsUntilAvailable(cost) == 0, levels, check.timestampMicros());
     }
 
     private static Verdict fromDecision(Rule rule, String clientKey, Decision d, long nanos) {
@@ -179,18 +272,35 @@ public final class RateLimiter implements AutoCloseable {
         return policy == FailurePolicy.FAIL_OPEN || (policy == FailurePolicy.LOCAL && expectedInstances == 1);
     }
 
-    private Verdict fallback(Rule rule, String clientKey, String bucketKey, long cost, Throwable error, long nanos) {
+    private Verdict fallback(Rule rule, String clientKey, String bucketKey, long cost, boolean checkOnly,
+                             Throwable error, long nanos) {
         FailurePolicy policy = policyOf(rule);
         fallbackLog.event(suppressed -> log.warn("Rate-limit store failed ({}); applying {} for rule \"{}\"{}",
                 describe(error), policy.label(), rule.name(),
                 suppressed > 0 ? " (" + suppressed + " more fallbacks since the last message)" : ""));
         // A local denial under a shadow rule is let through by Verdict.permitted(), like a store denial.
-        Decision local = switch (policy) {
+        Decision local = localDecision(policy, rule, bucketKey, checkOnly ? 0 : cost);
+        if (local != null && checkOnly) {
+            local = available(local, cost);
+        }
+        return new Verdict(rule, clientKey, Outcome.ERROR, local, policy, nanos);
+    }
+
+    /** Whether the policy decides with a local bucket. */
+    private static boolean decidesLocally(FailurePolicy policy) {
+        return policy == FailurePolicy.FAIL_OPEN || policy == FailurePolicy.LOCAL;
+    }
+
+    /**
+     * The policy's local bucket taking {@code cost} (0: a check), or {@code null} for the policies that decide without
+     * one ({@code fail-open-unbounded}, {@code fail-closed}).
+     */
+    private Decision localDecision(FailurePolicy policy, Rule rule, String bucketKey, long cost) {
+        return switch (policy) {
             case FAIL_OPEN -> fallbackBuckets.decide(bucketKey, rule.spec(), cost);
             case LOCAL -> fallbackBuckets.decide(bucketKey, localSpec(rule), cost);
             case FAIL_OPEN_UNBOUNDED, FAIL_CLOSED -> null;
         };
-        return new Verdict(rule, clientKey, Outcome.ERROR, local, policy, nanos);
     }
 
     private Verdict shed(Rule rule, String clientKey, StoreOverloadedException error, long nanos) {

@@ -8,8 +8,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * One named rule: which requests it applies to, how clients are keyed, what a request costs, and the limits its
- * bucket enforces. Immutable; build with {@link #builder(String)}.
+ * One named rule: which requests it applies to, how clients are keyed, what a request costs, which requests take
+ * tokens ({@link CountedResponses}), and the limits its bucket enforces. Immutable; build with {@link #builder(String)}.
  */
 public final class Rule {
 
@@ -28,6 +28,7 @@ public final class Rule {
     private final RuleMode mode;
     private final FailurePolicy failurePolicy;
     private final boolean lease;
+    private final CountedResponses counted;
     private final int hash;
 
     private Rule(Builder b) {
@@ -41,8 +42,9 @@ public final class Rule {
         this.mode = b.mode;
         this.failurePolicy = b.failurePolicy;
         this.lease = b.lease;
+        this.counted = b.counted;
         // cached: the local failure policy looks rules up by value on the request path
-        this.hash = Objects.hash(name, paths, methods, keySource, cost, spec, mode, failurePolicy, lease);
+        this.hash = Objects.hash(name, paths, methods, keySource, cost, spec, mode, failurePolicy, lease, counted);
     }
 
     public static Builder builder(String name) {
@@ -97,6 +99,19 @@ public final class Rule {
         return lease;
     }
 
+    /** Which requests take tokens: {@link CountedResponses#ALL} (every request, before it is served) by default. */
+    public CountedResponses countedResponses() {
+        return counted;
+    }
+
+    /**
+     * True when this rule takes tokens only after a response whose status it counts; before the request it only checks
+     * that the bucket holds the cost.
+     */
+    public boolean countsAfterResponse() {
+        return counted.afterResponse();
+    }
+
     /** True if this rule applies to a request with this method and (decoded, normalised) path. */
     public boolean matches(String method, String path) {
         if (!methods.isEmpty() && (method == null || !methods.contains(method.toUpperCase(Locale.ROOT)))) {
@@ -117,7 +132,7 @@ public final class Rule {
     public boolean equals(Object o) {
         return o instanceof Rule r && name.equals(r.name) && paths.equals(r.paths) && methods.equals(r.methods)
                 && keySource.equals(r.keySource) && cost == r.cost && spec.equals(r.spec) && mode == r.mode
-                && failurePolicy == r.failurePolicy && lease == r.lease;
+                && failurePolicy == r.failurePolicy && lease == r.lease && counted.equals(r.counted);
     }
 
     @Override
@@ -130,10 +145,14 @@ public final class Rule {
         return "Rule{" + name + " " + spec.spec() + (paths.isEmpty() ? "" : " paths=" + paths)
                 + (methods.isEmpty() ? "" : " methods=" + methods) + " key=" + keySource + " cost=" + cost
                 + " mode=" + mode.name().toLowerCase(Locale.ROOT)
-                + (failurePolicy == null ? "" : " failure_policy=" + failurePolicy.label()) + (lease ? " lease" : "") + '}';
+                + (failurePolicy == null ? "" : " failure_policy=" + failurePolicy.label()) + (lease ? " lease" : "")
+                + (counted.afterResponse() ? " count=" + counted : "") + '}';
     }
 
-    /** Builder for {@link Rule}. Unset fields default to: all paths, all methods, key by IP, cost 1, enforce. */
+    /**
+     * Builder for {@link Rule}. Unset fields default to: all paths, all methods, key by IP, cost 1, enforce, every
+     * request counted.
+     */
     public static final class Builder {
         private final String name;
         private List<PathPattern> paths = List.of();
@@ -144,6 +163,7 @@ public final class Rule {
         private RuleMode mode = RuleMode.ENFORCE;
         private FailurePolicy failurePolicy;
         private boolean lease;
+        private CountedResponses counted = CountedResponses.ALL;
 
         private Builder(String name) {
             if (name == null || !NAME_PATTERN.matcher(name).matches()) {
@@ -192,6 +212,11 @@ public final class Rule {
 
         public Builder lease(boolean lease) {
             this.lease = lease;
+            return this;
+        }
+
+        public Builder countedResponses(CountedResponses counted) {
+            this.counted = Objects.requireNonNull(counted);
             return this;
         }
 

@@ -24,8 +24,12 @@ import java.util.Set;
  *   <li>the {@code default} rule has no paths and no methods (it matches everything); any other rule without paths
  *       applies to {@code /<name>/**} ({@link PathPattern#forRuleName});</li>
  *   <li>given paths and methods are non-empty lists of valid path patterns and RFC 9110 method tokens;</li>
- *   <li>the key has at least one part, each {@code ip}, {@code global} or {@code header:<Name>}, none repeated;</li>
+ *   <li>the key has at least one part, each {@code ip}, {@code global}, {@code principal}, {@code header:<Name>},
+ *       {@code query:<name>} or {@code path:<variable>}, none repeated, and every path pattern of the rule has each
+ *       {@code path:} variable (a request matched by a pattern without it would have no value);</li>
  *   <li>the cost is at least 1 and at most the smallest capacity of the rule's limits;</li>
+ *   <li>{@code count} is {@code failures} or a non-empty list of status codes from 100 to 599, and a rule that counts
+ *       after the response does not {@code lease};</li>
  *   <li>the mode and failure policy are known names.</li>
  * </ul>
  * Problems name their field by path in rules-file spelling (see {@link RuleProblem}); their messages do not depend on
@@ -38,8 +42,12 @@ public final class RuleDraft {
     static final String COST_EXPECTED = "a whole number of at least 1";
     static final String MODE_EXPECTED = "\"enforce\" or \"shadow\"";
     static final String METHOD_EXPECTED = "an HTTP method name such as \"GET\"";
+    static final String COUNT_EXPECTED = "\"failures\" or a \"status\" list such as [401, 403]";
+    static final String STATUS_EXPECTED = "an HTTP status code from 100 to 599";
     static final String INVALID_NAME =
             "invalid rule name; a rule name must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.', '-'";
+    static final String LEASE_WITH_COUNT = "a rule with \"count\" takes its tokens after the response, so it cannot"
+            + " lease them; remove \"lease\" or \"count\"";
     static final String DEFAULT_SELECTS = "the default rule applies to every request that no other rule matches,"
             + " so it cannot have paths or methods; add a separate rule instead";
 
@@ -54,6 +62,8 @@ public final class RuleDraft {
     private String mode;
     private String failurePolicy;
     private Boolean lease;
+    private String countKeyword;
+    private List<Long> countStatuses;
 
     private RuleDraft(String name) {
         this.name = name;
@@ -128,6 +138,18 @@ public final class RuleDraft {
         return this;
     }
 
+    /** {@code count} as a keyword ({@code "count": "failures"}), any case; problems are reported at {@code count}. */
+    public RuleDraft count(String keyword) {
+        this.countKeyword = keyword;
+        return this;
+    }
+
+    /** {@code count.status}: the statuses whose responses take tokens; problems at {@code count.status[i]}. */
+    public RuleDraft countStatuses(List<Long> statuses) {
+        this.countStatuses = statuses == null ? null : new ArrayList<>(statuses);
+        return this;
+    }
+
     /** Checks every field; returns the rule, or every problem found in field order. */
     public Validated<Rule> validate() {
         Problems problems = new Problems(name);
@@ -136,17 +158,25 @@ public final class RuleDraft {
             problems.add(List.of(), name, INVALID_NAME);
         }
         BucketSpec spec = spec(problems);
+        int beforePaths = problems.size();
         List<PathPattern> pathPatterns = paths(problems, nameOk);
+        boolean pathsOk = nameOk && problems.size() == beforePaths;
         Set<String> methodSet = methods(problems);
-        KeySource keySource = keySource(problems);
+        KeySource keySource = keySource(problems, pathsOk ? pathPatterns : null);
         long c = cost(problems, spec);
+        CountedResponses counted = counted(problems);
         RuleMode m = mode(problems);
         FailurePolicy fp = failurePolicy(problems);
+        boolean leased = Boolean.TRUE.equals(lease);
+        if (leased && counted != null && counted.afterResponse()) {
+            problems.add(List.of("lease"), "true", LEASE_WITH_COUNT);
+        }
         if (!problems.isEmpty()) {
             return Validated.invalid(problems.list);
         }
         return Validated.valid(Rule.builder(name).spec(spec).paths(pathPatterns).methods(methodSet)
-                .keySource(keySource).cost(c).mode(m).failurePolicy(fp).lease(Boolean.TRUE.equals(lease)).build());
+                .keySource(keySource).cost(c).mode(m).failurePolicy(fp).lease(leased).countedResponses(counted)
+                .build());
     }
 
     private boolean isDefault() {
@@ -290,7 +320,8 @@ public final class RuleDraft {
 
     // ---- key, cost, mode, failure policy -----------------------------------------------------------------------
 
-    private KeySource keySource(Problems problems) {
+    /** @param patterns the rule's path patterns, or {@code null} when they had problems (path parts go unchecked) */
+    private KeySource keySource(Problems problems, List<PathPattern> patterns) {
         if (key == null) {
             return KeySource.IP;
         }
@@ -304,7 +335,7 @@ public final class RuleDraft {
             String s = key.get(i);
             List<String> at = keyIsList ? List.of("key", index(i)) : List.of("key");
             if (s == null) {
-                problems.add(at, null, "missing; expected \"ip\", \"global\" or \"header:<Header-Name>\"");
+                problems.add(at, null, "missing; expected " + KeySource.FORMS);
                 continue;
             }
             KeySource.Part part;
@@ -315,14 +346,35 @@ public final class RuleDraft {
                 continue;
             }
             // header names are case-insensitive, so header:a and header:A are the same part
-            if (parts.stream().anyMatch(p -> p.kind() == part.kind()
-                    && (part.header() == null || part.header().equalsIgnoreCase(p.header())))) {
+            if (parts.stream().anyMatch(part::sameAs)) {
                 problems.add(at, s, quote(part.toString()) + " appears more than once in the key");
                 continue;
+            }
+            if (part.kind() == KeySource.Kind.PATH && patterns != null) {
+                String missing = missingVariable(part.name(), patterns);
+                if (missing != null) {
+                    problems.add(at, s, missing);
+                    continue;
+                }
             }
             parts.add(part);
         }
         return problems.size() > before ? null : KeySource.of(parts);
+    }
+
+    /** Why {@code variable} cannot key this rule, or {@code null} when every one of its path patterns has it. */
+    private String missingVariable(String variable, List<PathPattern> patterns) {
+        if (patterns.isEmpty()) {
+            return "path variable \"" + variable + "\" needs a path pattern with a {" + variable + "} segment, and the"
+                    + " default rule has no path patterns";
+        }
+        for (PathPattern p : patterns) {
+            if (!p.variables().contains(variable)) {
+                return "path variable \"" + variable + "\" is not in the rule's path pattern " + quote(p.pattern())
+                        + "; a \"path:\" key needs a {" + variable + "} segment in every path pattern of its rule";
+            }
+        }
+        return null;
     }
 
     private long cost(Problems problems, BucketSpec spec) {
@@ -336,6 +388,42 @@ public final class RuleDraft {
                     + spec.minCapacity() + "), so no request could ever be allowed");
         }
         return cost;
+    }
+
+    /** The counted responses, or {@code null} when {@code count} has a problem. */
+    private CountedResponses counted(Problems problems) {
+        if (countKeyword != null && countStatuses != null) {
+            problems.add(List.of("count"), countKeyword, "use either \"failures\" or a \"status\" list, not both");
+            return null;
+        }
+        if (countKeyword != null) {
+            if (countKeyword.trim().equalsIgnoreCase(CountedResponses.FAILURES.toString())) {
+                return CountedResponses.FAILURES;
+            }
+            problems.add(List.of("count"), countKeyword, "expected " + COUNT_EXPECTED + " but got " + quote(countKeyword));
+            return null;
+        }
+        if (countStatuses == null) {
+            return CountedResponses.ALL;
+        }
+        List<String> at = List.of("count", "status");
+        if (countStatuses.isEmpty()) {
+            problems.add(at, "[]", "expected at least one HTTP status code but the list is empty");
+            return null;
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < countStatuses.size(); i++) {
+            Long s = countStatuses.get(i);
+            List<String> item = List.of("count", "status", index(i));
+            if (s == null) {
+                problems.add(item, null, "missing; expected " + STATUS_EXPECTED);
+            } else if (s < CountedResponses.MIN_STATUS || s > CountedResponses.MAX_STATUS) {
+                problems.add(item, s.toString(), "expected " + STATUS_EXPECTED + " but got " + s);
+            } else {
+                out.add(s.intValue());
+            }
+        }
+        return out.size() == countStatuses.size() ? CountedResponses.statuses(out) : null;
     }
 
     private RuleMode mode(Problems problems) {

@@ -27,10 +27,11 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>The top level is an object of rule name to rule, in matching order, plus the reserved key
  * {@value #EXEMPT_PATHS}. A rule has either the single-limit shorthand {@code capacity}, {@code refill_rate},
  * {@code period}, or a {@code limits} array of such objects, and optionally {@code match}, {@code key}, {@code cost},
- * {@code mode}, {@code failure_policy} and {@code lease}. Anything else is rejected, as are duplicate rule names and fields.
+ * {@code mode}, {@code failure_policy}, {@code lease} and {@code count} ({@code "failures"} or
+ * {@code {"status": [401, 403]}}). Anything else is rejected, as are duplicate rule names and fields.
  *
  * <p>This class owns only the JSON: syntax, duplicate members (with their line and column), unknown fields, and value
- * types ({@code capacity} and {@code cost} must be whole numbers, where {@code 20.0} and {@code 1e3} count;
+ * types ({@code capacity}, {@code cost} and status codes must be whole numbers, where {@code 20.0} and {@code 1e3} count;
  * {@code refill_rate} is read as an exact decimal; an explicit {@code null} is never a default). It maps each rule
  * onto a {@link RuleDraft} and the file onto a {@link RuleSetDraft}, which check what a rule means (ranges, paths,
  * methods, key parts, cost against capacity, the {@code default} rule's reach); see there.
@@ -46,9 +47,10 @@ public final class RuleSetParser {
 
     static final List<String> RULE_FIELDS =
             List.of("capacity", "refill_rate", "period", "limits", "match", "key", "cost", "mode", "failure_policy",
-                    "lease");
+                    "lease", "count");
     static final List<String> LIMIT_FIELDS = List.of("capacity", "refill_rate", "period");
     static final List<String> MATCH_FIELDS = List.of("paths", "methods");
+    static final List<String> COUNT_FIELDS = List.of("status");
 
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
@@ -243,12 +245,11 @@ public final class RuleSetParser {
         }
         JsonNode key = node.get("key");
         if (key != null) {
-            String part = "\"ip\", \"global\" or \"header:<Header-Name>\"";
             if (key.isString()) {
                 d.key(key.stringValue());
             } else {
-                d.key(strings(key, ctx, "key", "\"ip\", \"global\", \"header:<Header-Name>\" or an array of these",
-                        part));
+                d.key(strings(key, ctx, "key", "one of " + KeySource.FORMS + ", or an array of these",
+                        KeySource.FORMS));
             }
         }
         JsonNode cost = node.get("cost");
@@ -271,7 +272,36 @@ public final class RuleSetParser {
             }
             d.lease(lease.booleanValue());
         }
+        JsonNode count = node.get("count");
+        if (count != null) {
+            count(count, ctx, d);
+        }
         return d;
+    }
+
+    /** {@code "count": "failures"} or {@code "count": {"status": [401, 403]}}; the draft checks the values. */
+    private static void count(JsonNode count, Ctx ctx, RuleDraft d) {
+        if (count.isString()) {
+            d.count(count.stringValue());
+            return;
+        }
+        if (!count.isObject()) {
+            throw ctx.expected("count", RuleDraft.COUNT_EXPECTED, count);
+        }
+        rejectUnknown(count, COUNT_FIELDS, ctx, "count.");
+        JsonNode status = count.get("status");
+        if (status == null) {
+            throw ctx.error("count", "expected \"status\", a list of HTTP status codes such as [401, 403],"
+                    + " but the object is empty");
+        }
+        if (!status.isArray()) {
+            throw ctx.expected("count.status", "an array of HTTP status codes such as [401, 403]", status);
+        }
+        List<Long> codes = new ArrayList<>();
+        for (int i = 0; i < status.size(); i++) {
+            codes.add(wholeNumber(status.get(i), ctx, "count.status[" + i + "]", RuleDraft.STATUS_EXPECTED));
+        }
+        d.countStatuses(codes);
     }
 
     private static List<LimitDraft> limits(JsonNode limits, Ctx ctx) {

@@ -57,4 +57,37 @@ class ClientKeysTest {
                 .isEqualTo("ip:192.0.2.1|" + ClientKeys.headerKey("X-API-Key", "secret") + "|global");
         assertThat(keys.key(KeySource.GLOBAL, client, h::get)).isEqualTo("global");
     }
+
+    @Test
+    void headerKeysKeepTheirValueAcrossReleases() {
+        // stored bucket keys must not change under users: base64url(SHA-256("x-api-key" NUL "abc")), 22 characters
+        assertThat(ClientKeys.headerKey("X-API-Key", "abc")).isEqualTo("hk:zaANVJVCiablM3E3w3pj5g");
+    }
+
+    @Test
+    void queryPathAndPrincipalValuesAreHashedUnderTheirOwnPrefix() {
+        String big = "v".repeat(10_240);
+        for (String value : new String[] {"abc", big, "\u0000\r\n\ud800"}) {
+            assertThat(ClientKeys.queryKey("api_key", value)).matches("qk:[A-Za-z0-9_-]{22}");
+            assertThat(ClientKeys.pathKey("tenant", value)).matches("pk:[A-Za-z0-9_-]{22}");
+            assertThat(ClientKeys.principalKey(value)).matches("uk:[A-Za-z0-9_-]{22}");
+        }
+        // query names are case-sensitive; the same value under another kind or name is another bucket
+        assertThat(ClientKeys.queryKey("Key", "abc")).isNotEqualTo(ClientKeys.queryKey("key", "abc"));
+        assertThat(ClientKeys.queryKey("k", "abc").substring(3)).isNotEqualTo(ClientKeys.pathKey("j", "abc").substring(3));
+        assertThat(ClientKeys.principalKey("alice")).isNotEqualTo(ClientKeys.principalKey("bob"));
+        assertThat(ClientKeys.valueKey(KeySource.parsePart("query:k"), "v")).isEqualTo(ClientKeys.queryKey("k", "v"));
+        assertThat(ClientKeys.valueKey(KeySource.parsePart("principal"), "v")).isEqualTo(ClientKeys.principalKey("v"));
+    }
+
+    @Test
+    void aLackingValueFallsBackToTheIpWhateverItsKind() {
+        var client = IpLiteral.parse("192.0.2.1");
+        KeySource source = KeySource.of(List.of(KeySource.parsePart("principal"), KeySource.parsePart("query:k"),
+                KeySource.parsePart("path:t")));
+        assertThat(keys.keyOf(source, client, part -> null)).isEqualTo("ip:192.0.2.1|ip:192.0.2.1|ip:192.0.2.1");
+        assertThat(keys.keyOf(source, client, part -> " ")).isEqualTo("ip:192.0.2.1|ip:192.0.2.1|ip:192.0.2.1");
+        assertThat(keys.keyOf(source, client, part -> "x")).isEqualTo(ClientKeys.principalKey("x") + "|"
+                + ClientKeys.queryKey("k", "x") + "|" + ClientKeys.pathKey("t", "x"));
+    }
 }

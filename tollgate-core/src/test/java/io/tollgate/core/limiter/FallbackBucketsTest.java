@@ -113,7 +113,23 @@ class FallbackBucketsTest {
         assertThat(never.reason()).isEqualTo(Decision.Reason.COST_EXCEEDS_CAPACITY);
         buckets.remember("default:a", never);
         assertThat(buckets.size()).isZero();
-        assertThatThrownBy(() -> buckets.decide("default:a", SPEC, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> buckets.decide("default:a", SPEC, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void costZeroChecksAndTakesNothing() {
+        buckets.remember("default:a", storeLeft(SPEC, 3));
+        for (int i = 0; i < 5; i++) {
+            Decision check = buckets.decide("default:a", SPEC, 0);
+            assertThat(check.allowed()).isTrue();
+            assertThat(check.remaining()).isEqualTo(3);
+        }
+        int allowed = 0;
+        while (buckets.decide("default:a", SPEC, 1).allowed()) {
+            allowed++;
+        }
+        assertThat(allowed).isEqualTo(3);
+        assertThat(buckets.decide("default:a", SPEC, 0).microsUntilAvailable(1)).isPositive();
     }
 
     @Test

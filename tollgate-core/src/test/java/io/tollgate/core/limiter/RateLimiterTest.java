@@ -6,6 +6,7 @@ import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
+import io.tollgate.core.rules.CountedResponses;
 import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleMode;
@@ -343,5 +344,126 @@ class RateLimiterTest {
             }
         };
         assertThat(check(new RateLimiter(throwing), rule).outcome()).isEqualTo(Outcome.SHED);
+    }
+
+    // ---- rules that count after the response ----------------------------------------------------------------------
+
+    /** 5 tokens, 1 per second, cost 2, only failures take tokens. */
+    private static final Rule LOGIN = Rule.builder("login").spec(BucketSpec.of(Limit.of(5, 1, RefillPeriod.SECOND)))
+            .cost(2).countedResponses(CountedResponses.FAILURES).build();
+
+    private static Verdict checkAvailable(RateLimiter limiter, Rule rule) {
+        return limiter.checkAvailable(rule, "ip:10.0.0.1").toCompletableFuture().join();
+    }
+
+    private static void consumeAfter(RateLimiter limiter, Rule rule) {
+        limiter.consumeAfterResponse(rule, "ip:10.0.0.1").toCompletableFuture().join();
+    }
+
+    @Test
+    void checkAvailableTakesNothingAndDeniesOnceTheCostIsNotThere() {
+        List<Verdict> seen = new ArrayList<>();
+        RateLimiter limiter = new RateLimiter(chain(new InMemoryBucketStore(new ManualClock(0), 1_000)),
+                FailurePolicy.FAIL_OPEN, 1, seen::add, Duration.ofSeconds(10));
+        for (int i = 0; i < 10; i++) {
+            Verdict v = checkAvailable(limiter, LOGIN);
+            assertThat(v.outcome()).isEqualTo(Outcome.ALLOWED);
+            assertThat(v.decision().remaining()).isEqualTo(5);
+            assertThat(v.decision().cost()).isEqualTo(2);
+        }
+        consumeAfter(limiter, LOGIN);
+        consumeAfter(limiter, LOGIN);
+        assertThat(checkAvailable(limiter, LOGIN).decision().remaining()).isEqualTo(1);
+        Verdict denied = checkAvailable(limiter, LOGIN);
+        assertThat(denied.outcome()).isEqualTo(Outcome.DENIED);
+        assertThat(denied.rejectionStatus()).isEqualTo(429);
+        assertThat(denied.retryAfterSeconds()).as("one more token, at 1 per second").isEqualTo(1);
+        assertThat(new RateLimitHeaders().headers(denied))
+                .contains(new RateLimitHeaders.Header("RateLimit", "\"login\";r=1;t=1"));
+        // the listener heard the checks, not the takes
+        assertThat(seen).hasSize(12);
+        assertThat(limiter.afterResponseFailures()).isZero();
+    }
+
+    @Test
+    void requestsInFlightTogetherOverrunByAtMostTheirNumber() {
+        RateLimiter limiter = new RateLimiter(chain(new InMemoryBucketStore(new ManualClock(0), 1_000)));
+        Rule one = Rule.builder("one").spec(BucketSpec.of(Limit.of(3, 1, RefillPeriod.HOUR)))
+                .countedResponses(CountedResponses.FAILURES).build();
+        consumeAfter(limiter, one);
+        consumeAfter(limiter, one);
+        // one token left: three concurrent requests all pass the check against it...
+        for (int i = 0; i < 3; i++) {
+            assertThat(checkAvailable(limiter, one).permitted()).isTrue();
+        }
+        // ...and all three fail; the first take empties the bucket, the others find nothing to take
+        for (int i = 0; i < 3; i++) {
+            consumeAfter(limiter, one);
+        }
+        assertThat(checkAvailable(limiter, one).permitted()).isFalse();
+        assertThat(limiter.afterResponseFailures()).isZero();
+    }
+
+    @Test
+    void duringAnOutageTheFailOpenLocalBucketIsCheckedAndTakesTheFailures() {
+        List<Verdict> seen = new ArrayList<>();
+        DownStore down = new DownStore();
+        RateLimiter limiter = new RateLimiter(chain(down), FailurePolicy.FAIL_OPEN, 1, seen::add, Duration.ofSeconds(10),
+                new FallbackBuckets(new ManualClock(0), 1_000));
+        for (int i = 0; i < 5; i++) {
+            Verdict v = checkAvailable(limiter, LOGIN);
+            assertThat(v.outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(v.permitted()).isTrue();
+            assertThat(v.decision().remaining()).as("a check takes nothing locally either").isEqualTo(5);
+        }
+        consumeAfter(limiter, LOGIN);
+        consumeAfter(limiter, LOGIN);
+        assertThat(limiter.afterResponseFailures()).isEqualTo(2);
+        Verdict denied = checkAvailable(limiter, LOGIN);
+        assertThat(denied.degraded()).isTrue();
+        assertThat(denied.permitted()).isFalse();
+        assertThat(denied.rejectionStatus()).isEqualTo(429);
+        assertThat(seen).hasSize(6);
+        assertThat(down.calls).isEqualTo(8);
+    }
+
+    @Test
+    void theOtherPoliciesApplyToTheCheckAsToAnyDecision() {
+        RateLimiter limiter = new RateLimiter(new DownStore());
+        Rule closed = Rule.builder("closed").spec(SEED).failurePolicy(FailurePolicy.FAIL_CLOSED)
+                .countedResponses(CountedResponses.FAILURES).build();
+        Verdict v = checkAvailable(limiter, closed);
+        assertThat(v.permitted()).isFalse();
+        assertThat(v.rejectionStatus()).isEqualTo(503);
+        consumeAfter(limiter, closed);
+        assertThat(limiter.afterResponseFailures()).isEqualTo(1);
+        assertThat(limiter.fallbackBuckets().size()).as("fail-closed keeps no local bucket").isZero();
+
+        Rule open = Rule.builder("open").spec(SEED).failurePolicy(FailurePolicy.FAIL_OPEN_UNBOUNDED)
+                .countedResponses(CountedResponses.FAILURES).build();
+        assertThat(checkAvailable(limiter, open).permitted()).isTrue();
+    }
+
+    @Test
+    void anOverloadedStoreShedsTheCheckAndTheTakeIsCountedNotMadeLocally() {
+        RateLimiter limiter = new RateLimiter(new DownStore(() -> new StoreOverloadedException("over budget")));
+        assertThat(checkAvailable(limiter, LOGIN).outcome()).isEqualTo(Outcome.SHED);
+        consumeAfter(limiter, LOGIN);
+        assertThat(limiter.afterResponseFailures()).isEqualTo(1);
+        assertThat(limiter.fallbackBuckets().size()).isZero();
+    }
+
+    @Test
+    void aTakeThatThrowsIsCountedAndNeverThrown() {
+        BucketStore throwing = new DownStore() {
+            @Override
+            public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+                throw new IllegalStateException("bug in a store");
+            }
+        };
+        RateLimiter limiter = new RateLimiter(throwing);
+        CompletionStage<Void> take = limiter.consumeAfterResponse(LOGIN, "ip:10.0.0.1");
+        assertThat(take.toCompletableFuture().join()).isNull();
+        assertThat(limiter.afterResponseFailures()).isEqualTo(1);
     }
 }

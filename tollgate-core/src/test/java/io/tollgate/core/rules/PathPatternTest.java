@@ -100,4 +100,60 @@ class PathPatternTest {
         assertThat(PathPattern.of("/a/*")).isEqualTo(PathPattern.of("/a/*")).hasSameHashCodeAs(PathPattern.of("/a/*"));
         assertThat(PathPattern.of("/a/*")).isNotEqualTo(PathPattern.of("/a/**"));
     }
+
+    @ParameterizedTest(name = "{0} vs {1} -> {2}")
+    @CsvSource({
+            "/users/{id}, /users/7, true",
+            "/users/{id}, /users/7/, true",
+            "/users/{id}, /users, false",
+            "/users/{id}, /users/7/orders, false",
+            "/users/{id}/**, /users/7/orders/3, true",
+            "/users/{id}/**, /users/7, true",
+            "/{tenant}/api/{version}, /acme/api/v2, true",
+            "/{tenant}/api/{version}, /acme/api, false",
+    })
+    void aVariableMatchesOneWholeSegment(String pattern, String path, boolean expected) {
+        assertThat(PathPattern.of(pattern).matches(path)).isEqualTo(expected);
+    }
+
+    @Test
+    void variablesCaptureTheirSegment() {
+        PathPattern p = PathPattern.of("/{tenant}/api/{version}/**");
+        assertThat(p.variables()).containsExactly("tenant", "version");
+        assertThat(p.variable("/acme/api/v2/orders/7", "tenant")).isEqualTo("acme");
+        assertThat(p.variable("/acme/api/v2/orders/7", "version")).isEqualTo("v2");
+        assertThat(p.variable("/acme/api/v2/", "version")).isEqualTo("v2");
+        assertThat(p.variable("/acme/other/v2", "tenant")).as("no match, no value").isNull();
+        assertThat(p.variable("/acme/api/v2", "user")).as("no such variable").isNull();
+        assertThat(p.variable(null, "tenant")).isNull();
+        assertThat(PathPattern.of("/a/*").variables()).isEmpty();
+        // the value is the decoded segment as given, whatever it holds
+        assertThat(PathPattern.of("/t/{t}").variable("/t/a b%2F\u00e9", "t")).isEqualTo("a b%2F\u00e9");
+    }
+
+    @Test
+    void aVariableAfterADoubleStarTakesTheSegmentOfTheFirstMatch() {
+        PathPattern p = PathPattern.of("/**/items/{id}/**");
+        assertThat(p.variable("/a/items/1/items/2", "id")).isEqualTo("1");
+        assertThat(p.variable("/items/9", "id")).isEqualTo("9");
+        PathPattern twoStars = PathPattern.of("/**/x/**/{last}");
+        assertThat(twoStars.variable("/x/a/b/c", "last")).isEqualTo("c");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/users/{id", "/users/id}", "/users/x{id}", "/users/{id}x", "/users/{}", "/users/{1id}",
+            "/users/{a-b}", "/{a}/{a}"})
+    void rejectsMalformedVariables(String pattern) {
+        assertThatThrownBy(() -> PathPattern.of(pattern)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(pattern);
+    }
+
+    @Test
+    void variableMessagesSayWhatIsWrong() {
+        assertThatThrownBy(() -> PathPattern.of("/users/x{id}")).hasMessage("a path variable must be a whole segment"
+                + " such as \"{id}\", named by a letter or '_' then letters, digits or '_', but got \"x{id}\" in"
+                + " \"/users/x{id}\"");
+        assertThatThrownBy(() -> PathPattern.of("/{a}/{a}"))
+                .hasMessage("path variable \"a\" appears more than once in \"/{a}/{a}\"");
+    }
 }

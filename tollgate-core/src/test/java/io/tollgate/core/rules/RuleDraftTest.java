@@ -266,4 +266,83 @@ class RuleDraftTest {
         assertThat(v.problems().get(2).rule()).isEqualTo("other");
         assertThat(v.problems().get(2).field()).isEqualTo("cost");
     }
+
+    // ---- principal, query and path keys --------------------------------------------------------------------------
+
+    @Test
+    void principalQueryAndPathPartsParseAndCombine() {
+        Rule r = valid(draft("a").paths(List.of("/t/{tenant}/**")).key(List.of("principal", "query:api_key",
+                "path:tenant", "ip")));
+        assertThat(r.keySource().parts()).containsExactly(new KeySource.Part(KeySource.Kind.PRINCIPAL, null),
+                new KeySource.Part(KeySource.Kind.QUERY, "api_key"), new KeySource.Part(KeySource.Kind.PATH, "tenant"),
+                new KeySource.Part(KeySource.Kind.IP, null));
+        assertThat(r.keySource().needsPrincipal()).isTrue();
+        assertThat(r.keySource().toString()).isEqualTo("[principal,query:api_key,path:tenant,ip]");
+        assertThat(valid(draft("a").key("PRINCIPAL")).keySource().needsPrincipal()).isTrue();
+        assertThat(valid(draft("a").key("ip")).keySource().needsPrincipal()).isFalse();
+    }
+
+    @Test
+    void queryAndPathNamesAreCheckedAndKeepTheirCase() {
+        assertProblem(draft("a").key("query:"), "key", "query:", "query parameter name in \"query:\" must be 1 to 64");
+        assertProblem(draft("a").key("query:a b"), "key", "query:a b", "without spaces");
+        assertProblem(draft("a").key("query:a=b"), "key", "query:a=b", "'&', '=' or '#'");
+        assertProblem(draft("a").key("query:" + "q".repeat(65)), "key", "query:" + "q".repeat(65), "1 to 64");
+        assertProblem(draft("a").key("path:1st"), "key", "path:1st", "path variable name in \"path:1st\"");
+        // parameter names are case-sensitive, unlike header names
+        assertThat(valid(draft("a").key(List.of("query:Key", "query:key"))).keySource().parts()).hasSize(2);
+        assertProblem(draft("a").key(List.of("query:key", "query:key")), "key[1]", "query:key",
+                "\"query:key\" appears more than once in the key");
+        assertProblem(draft("a").key(List.of("principal", "principal")), "key[1]", "principal", "more than once");
+    }
+
+    @Test
+    void aPathKeyNeedsItsVariableInEveryPatternOfTheRule() {
+        assertThat(valid(draft("a").paths(List.of("/t/{tenant}", "/v2/t/{tenant}/**")).key("path:tenant")).keySource()
+                .parts()).containsExactly(new KeySource.Part(KeySource.Kind.PATH, "tenant"));
+        assertProblem(draft("a").paths(List.of("/t/{tenant}", "/admin/**")).key("path:tenant"), "key", "path:tenant",
+                "path variable \"tenant\" is not in the rule's path pattern \"/admin/**\"; a \"path:\" key needs a"
+                        + " {tenant} segment in every path pattern of its rule");
+        // without match.paths the rule covers /<name>/**, which has no variable
+        assertProblem(draft("a").key(List.of("ip", "path:id")), "key[1]", "path:id",
+                "is not in the rule's path pattern \"/a/**\"");
+        assertProblem(RuleDraft.named("default").limit(limit(20, 5)).key("path:id"), "key", "path:id",
+                "path variable \"id\" needs a path pattern with a {id} segment, and the default rule has no path"
+                        + " patterns");
+        // a bad pattern is reported once, not again through the key
+        assertProblem(draft("a").paths(List.of("t/{tenant}")).key("path:tenant"), "match.paths[0]", "t/{tenant}",
+                "must start with");
+    }
+
+    // ---- count ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void countIsEveryRequestUnlessFailuresOrStatusesAreGiven() {
+        assertThat(valid(draft("a")).countedResponses()).isEqualTo(CountedResponses.ALL);
+        assertThat(valid(draft("a")).countsAfterResponse()).isFalse();
+        Rule failures = valid(draft("a").count("Failures"));
+        assertThat(failures.countedResponses()).isEqualTo(CountedResponses.FAILURES);
+        assertThat(failures.countsAfterResponse()).isTrue();
+        Rule statuses = valid(draft("a").countStatuses(List.of(403L, 401L, 401L)));
+        assertThat(statuses.countedResponses().statuses()).containsExactly(401, 403);
+        assertThat(statuses.toString()).endsWith(" count=status=[401, 403]}");
+        assertThat(statuses).isNotEqualTo(valid(draft("a")));
+    }
+
+    @Test
+    void countProblemsNameTheirField() {
+        assertProblem(draft("a").count("sometimes"), "count", "sometimes",
+                "expected \"failures\" or a \"status\" list such as [401, 403] but got \"sometimes\"");
+        assertProblem(draft("a").countStatuses(List.of()), "count.status", "[]",
+                "expected at least one HTTP status code but the list is empty");
+        assertProblem(draft("a").countStatuses(List.of(401L, 600L)), "count.status[1]", "600",
+                "expected an HTTP status code from 100 to 599 but got 600");
+        assertProblem(draft("a").countStatuses(List.of(99L)), "count.status[0]", "99", "from 100 to 599 but got 99");
+        assertProblem(draft("a").countStatuses(Arrays.asList(401L, null)), "count.status[1]", null,
+                "missing; expected an HTTP status code from 100 to 599");
+        assertProblem(draft("a").count("failures").countStatuses(List.of(401L)), "count", "failures", "not both");
+        assertProblem(draft("a").count("failures").lease(true), "lease", "true",
+                "a rule with \"count\" takes its tokens after the response, so it cannot lease them; remove"
+                        + " \"lease\" or \"count\"");
+    }
 }

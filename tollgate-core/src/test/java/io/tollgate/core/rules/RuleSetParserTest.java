@@ -142,6 +142,29 @@ class RuleSetParserTest {
     }
 
     @Test
+    void principalQueryAndPathKeyForms() {
+        Rule r = only("{\"t\": {\"capacity\": 1, \"refill_rate\": 1, \"match\": {\"paths\": [\"/t/{tenant}/**\"]},"
+                + " \"key\": [\"principal\", \"query:api_key\", \"path:tenant\"]}}");
+        assertThat(r.keySource().parts()).containsExactly(new KeySource.Part(KeySource.Kind.PRINCIPAL, null),
+                new KeySource.Part(KeySource.Kind.QUERY, "api_key"), new KeySource.Part(KeySource.Kind.PATH, "tenant"));
+        assertThat(r.matches("GET", "/t/acme/x")).isTrue();
+        assertThat(only("{\"a\": {\"capacity\": 1, \"refill_rate\": 1, \"key\": \"principal\"}}").keySource()
+                .needsPrincipal()).isTrue();
+    }
+
+    @Test
+    void countForms() {
+        assertThat(only("{\"a\": {\"capacity\": 1, \"refill_rate\": 1}}").countedResponses())
+                .isEqualTo(CountedResponses.ALL);
+        assertThat(only("{\"a\": {\"capacity\": 1, \"refill_rate\": 1, \"count\": \"failures\"}}")
+                .countedResponses()).isEqualTo(CountedResponses.FAILURES);
+        Rule login = only("{\"login\": {\"capacity\": 10, \"refill_rate\": 1, \"period\": \"hour\","
+                + " \"count\": {\"status\": [403, 401.0]}}}");
+        assertThat(login.countsAfterResponse()).isTrue();
+        assertThat(login.countedResponses()).isEqualTo(CountedResponses.statuses(List.of(401, 403)));
+    }
+
+    @Test
     void costModeAndFailurePolicy() {
         Rule r = only("""
                 {"search": {"capacity": 10, "refill_rate": 2, "cost": 10, "mode": "shadow",

@@ -140,7 +140,72 @@ class RulesFileValidationTest {
                 row("exempt_paths bad pattern", "{\"exempt_paths\": [\"/health\", \"metrics\"]}", null,
                         "exempt_paths[1]", "\"metrics\""),
                 row("exempt_paths twice", "{\"exempt_paths\": [], \"exempt_paths\": []}", null, "exempt_paths",
-                        "more than once"));
+                        "more than once"),
+                row("count keyword unknown", ruleA("\"count\": \"sometimes\""), "a", "count",
+                        "but got \"sometimes\""),
+                row("count a number", ruleA("\"count\": 401"), "a", "count", "but got 401"),
+                row("count empty object", ruleA("\"count\": {}"), "a", "count", "but the object is empty"),
+                row("count unknown field", ruleA("\"count\": {\"statuses\": [401]}"), "a", "count.statuses",
+                        "allowed fields are status"),
+                row("count status not an array", ruleA("\"count\": {\"status\": 401}"), "a", "count.status",
+                        "an array of HTTP status codes"),
+                row("count status empty", ruleA("\"count\": {\"status\": []}"), "a", "count.status", "list is empty"),
+                row("count status 600", ruleA("\"count\": {\"status\": [401, 600]}"), "a", "count.status[1]",
+                        "from 100 to 599 but got 600"),
+                row("count status 99", ruleA("\"count\": {\"status\": [99]}"), "a", "count.status[0]", "but got 99"),
+                row("count status a string", ruleA("\"count\": {\"status\": [\"4xx\"]}"), "a", "count.status[0]",
+                        "\"4xx\" (a string)"),
+                row("count status fractional", ruleA("\"count\": {\"status\": [401.5]}"), "a", "count.status[0]",
+                        "but got 401.5"),
+                row("count status null", ruleA("\"count\": {\"status\": [null]}"), "a", "count.status[0]",
+                        "but got null"),
+                row("count with lease", ruleA("\"count\": \"failures\", \"lease\": true"), "a", "lease",
+                        "cannot lease them"),
+                row("path key without its variable", ruleA("\"key\": \"path:id\""), "a", "key",
+                        "path variable \"id\" is not in the rule's path pattern \"/a/**\""),
+                row("path key on the default rule",
+                        "{\"default\": {\"capacity\": 1, \"refill_rate\": 1, \"key\": [\"ip\", \"path:id\"]}}",
+                        "default", "key[1]", "the default rule has no path patterns"),
+                row("bad path variable in a pattern", ruleA("\"match\": {\"paths\": [\"/u/{id\"]}"), "a",
+                        "match.paths[0]", "must be a whole segment"),
+                row("bad query name", ruleA("\"key\": \"query:a&b\""), "a", "key", "query:a&b"),
+                row("bad path key name", ruleA("\"key\": \"path:a-b\""), "a", "key", "path:a-b"));
+    }
+
+    /** The bad inputs of keys and count, with their whole message. */
+    static Stream<Arguments> exactMessages() {
+        return Stream.of(
+                Arguments.of(ruleA("\"count\": \"sometimes\""), FILE + ": rule \"a\", field \"count\": expected"
+                        + " \"failures\" or a \"status\" list such as [401, 403] but got \"sometimes\""),
+                Arguments.of(ruleA("\"count\": true"), FILE + ": rule \"a\", field \"count\": expected"
+                        + " \"failures\" or a \"status\" list such as [401, 403] but got true"),
+                Arguments.of(ruleA("\"count\": {\"status\": [401, 600]}"), FILE + ": rule \"a\", field"
+                        + " \"count.status[1]\": expected an HTTP status code from 100 to 599 but got 600"),
+                Arguments.of(ruleA("\"count\": {\"status\": [99]}"), FILE + ": rule \"a\", field"
+                        + " \"count.status[0]\": expected an HTTP status code from 100 to 599 but got 99"),
+                Arguments.of(ruleA("\"count\": {\"status\": [\"4xx\"]}"), FILE + ": rule \"a\", field"
+                        + " \"count.status[0]\": expected an HTTP status code from 100 to 599 but got \"4xx\" (a string)"),
+                Arguments.of(ruleA("\"count\": {\"status\": []}"), FILE + ": rule \"a\", field \"count.status\":"
+                        + " expected at least one HTTP status code but the list is empty"),
+                Arguments.of(ruleA("\"count\": {}"), FILE + ": rule \"a\", field \"count\": expected \"status\","
+                        + " a list of HTTP status codes such as [401, 403], but the object is empty"),
+                Arguments.of(ruleA("\"count\": \"failures\", \"lease\": true"), FILE + ": rule \"a\", field"
+                        + " \"lease\": a rule with \"count\" takes its tokens after the response, so it cannot lease"
+                        + " them; remove \"lease\" or \"count\""),
+                Arguments.of("{\"tenant\": {\"capacity\": 5, \"refill_rate\": 1, \"key\": \"path:tenant\","
+                        + " \"match\": {\"paths\": [\"/t/{tenant}/**\", \"/admin/**\"]}}}", FILE + ": rule \"tenant\","
+                        + " field \"key\": path variable \"tenant\" is not in the rule's path pattern \"/admin/**\";"
+                        + " a \"path:\" key needs a {tenant} segment in every path pattern of its rule"),
+                Arguments.of(ruleA("\"key\": \"cookie:x\""), FILE + ": rule \"a\", field \"key\": expected"
+                        + " \"ip\", \"global\", \"principal\", \"header:<Header-Name>\", \"query:<name>\" or"
+                        + " \"path:<variable>\" but got \"cookie:x\""));
+    }
+
+    @ParameterizedTest
+    @MethodSource("exactMessages")
+    void keyAndCountMessages(String json, String message) {
+        assertThat(catchThrowable(() -> RuleSetParser.parse(json, FILE))).isExactlyInstanceOf(RulesFileException.class)
+                .hasMessage(message);
     }
 
     private static Arguments row(String name, String json, String rule, String field, String fragment) {

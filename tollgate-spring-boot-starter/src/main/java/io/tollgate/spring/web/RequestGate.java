@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The framework-neutral part of both web filters: which rule a request falls under (after exempt paths), and the
- * verdict for it. The filters only translate between their request/response types and this.
+ * The framework-neutral part of both web filters: which rule a request falls under (after exempt paths), the verdict
+ * for it, and, for a rule that counts after the response, the tokens a counted response takes. The filters only
+ * translate between their request/response types and this.
  */
 public final class RequestGate {
 
@@ -46,9 +47,33 @@ public final class RequestGate {
         return rules.current().find(method, normalisedPath);
     }
 
-    /** Asks the limiter; never blocks, never completes exceptionally because of the store. */
+    /**
+     * True when the rule's key reads the authenticated principal, so it is decided by the filter that runs after
+     * authentication.
+     */
+    public boolean needsPrincipal(Rule rule) {
+        return rule.keySource().needsPrincipal();
+    }
+
+    /**
+     * Asks the limiter; never blocks, never completes exceptionally because of the store. A rule that counts after the
+     * response is only checked ({@link RateLimiter#checkAvailable}); pass its verdict to {@link #responded}.
+     */
     public CompletionStage<Verdict> check(Rule rule, RequestView request) {
-        return limiter.check(rule, keys.clientKey(rule, request));
+        String clientKey = keys.clientKey(rule, request);
+        return rule.countsAfterResponse() ? limiter.checkAvailable(rule, clientKey) : limiter.check(rule, clientKey);
+    }
+
+    /**
+     * The response to a permitted request has this status: when its rule counts after the response and counts this
+     * status, takes the rule's cost from the verdict's bucket. Returns at once, without waiting for the store, and
+     * never throws: the limiter logs and counts a failure ({@link RateLimiter#afterResponseFailures()}).
+     */
+    public void responded(Verdict verdict, int status) {
+        Rule rule = verdict.rule();
+        if (rule.countsAfterResponse() && rule.countedResponses().counts(status)) {
+            limiter.consumeAfterResponse(rule, verdict.clientKey());
+        }
     }
 
     public List<RateLimitHeaders.Header> headers(Verdict verdict) {

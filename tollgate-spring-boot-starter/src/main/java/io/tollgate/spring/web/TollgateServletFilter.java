@@ -2,9 +2,12 @@ package io.tollgate.spring.web;
 
 import io.tollgate.core.headers.RateLimitHeaders;
 import io.tollgate.core.identity.IpLiteral;
+import io.tollgate.core.identity.QueryString;
 import io.tollgate.core.identity.RequestView;
 import io.tollgate.core.limiter.Verdict;
 import io.tollgate.core.rules.Rule;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -26,6 +29,14 @@ import org.slf4j.LoggerFactory;
  * Rate limits Servlet requests, with the same behaviour as {@link TollgateWebFilter}. Servlet request threads block
  * by design, so this filter waits for the limiter, but never longer than {@code maxWait}; past that (which means the
  * store's own timeout failed to fire) the request is let through and the event logged.
+ *
+ * <p>A rule keyed on the principal reads {@link HttpServletRequest#getUserPrincipal()}, which Spring Security fills in
+ * only inside its filter chain (a container's own authentication works without it). When built to defer them, this
+ * filter leaves such rules to {@link TollgatePrincipalServletFilter}, which runs after Spring Security.
+ *
+ * <p>A rule that counts after the response is only checked before the chain; once the chain returns (for an async
+ * request: once the async cycle completes) the response's status, or 500 when the chain threw before committing it,
+ * decides whether the request takes tokens. That take is not awaited.
  */
 public class TollgateServletFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
@@ -34,10 +45,21 @@ public class TollgateServletFilter extends HttpFilter {
 
     private final transient RequestGate gate;
     private final long maxWaitNanos;
+    private final boolean deferPrincipalRules;
 
+    /** A filter that decides every rule itself, rules keyed on the principal with the principal it finds. */
     public TollgateServletFilter(RequestGate gate, Duration maxWait) {
+        this(gate, maxWait, false);
+    }
+
+    /**
+     * @param deferPrincipalRules true to leave rules keyed on the principal to a {@link TollgatePrincipalServletFilter}
+     *                            (which must then be registered, or such rules limit nothing)
+     */
+    public TollgateServletFilter(RequestGate gate, Duration maxWait, boolean deferPrincipalRules) {
         this.gate = gate;
         this.maxWaitNanos = maxWait.toNanos();
+        this.deferPrincipalRules = deferPrincipalRules;
     }
 
     @Override
@@ -51,9 +73,21 @@ public class TollgateServletFilter extends HttpFilter {
             chain.doFilter(request, response);
             return;
         }
+        if (deferPrincipalRules && gate.needsPrincipal(rule)) {
+            request.setAttribute(DeferredRule.ATTRIBUTE, new DeferredRule(rule, path));
+            chain.doFilter(request, response);
+            return;
+        }
+        decide(request, response, chain, rule, path);
+    }
+
+    /** Decides the request under {@code rule}, which matched {@code path}: this filter's work after the rule lookup. */
+    void decide(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Rule rule, String path)
+            throws IOException, ServletException {
         Verdict verdict;
         try {
-            verdict = gate.check(rule, new View(request)).toCompletableFuture().get(maxWaitNanos, TimeUnit.NANOSECONDS);
+            verdict = gate.check(rule, new View(request, path)).toCompletableFuture()
+                    .get(maxWaitNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             log.warn("Rate limiter did not answer within {} ms; letting the request through", maxWaitNanos / 1_000_000);
             chain.doFilter(request, response);
@@ -68,7 +102,7 @@ public class TollgateServletFilter extends HttpFilter {
             response.setHeader(h.name(), h.value());
         }
         if (verdict.permitted()) {
-            chain.doFilter(request, response);
+            proceed(request, response, chain, verdict);
             return;
         }
         byte[] body = ProblemBody.json(verdict);
@@ -79,7 +113,53 @@ public class TollgateServletFilter extends HttpFilter {
         response.getOutputStream().write(body);
     }
 
-    private record View(HttpServletRequest request) implements RequestView {
+    /** Continues the chain; for a rule that counts after the response, its status then decides the take. */
+    private void proceed(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Verdict verdict)
+            throws IOException, ServletException {
+        if (!verdict.rule().countsAfterResponse()) {
+            chain.doFilter(request, response);
+            return;
+        }
+        boolean returned = false;
+        try {
+            chain.doFilter(request, response);
+            returned = true;
+        } finally {
+            if (returned && request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(new CountOnComplete(gate, verdict, response));
+            } else {
+                // a throw that escapes the chain before the response is committed becomes the container's 500
+                gate.responded(verdict, returned || response.isCommitted() ? response.getStatus() : 500);
+            }
+        }
+    }
+
+    /** Counts an async request's response once its async cycle completes (after a timeout or error too). */
+    private record CountOnComplete(RequestGate gate, Verdict verdict, HttpServletResponse response)
+            implements AsyncListener {
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            gate.responded(verdict, response.getStatus());
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // onComplete follows, with the status the timeout handling set
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // onComplete follows, with the status the error handling set
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this); // a new async cycle drops the listeners of the last one
+        }
+    }
+
+    private record View(HttpServletRequest request, String path) implements RequestView {
 
         @Override
         public InetAddress peerAddress() {
@@ -104,6 +184,17 @@ public class TollgateServletFilter extends HttpFilter {
                 all.add(values.nextElement());
             }
             return String.join(", ", all);
+        }
+
+        @Override
+        public String queryParameter(String name) {
+            // the raw query string, not getParameter: that would read (and consume) a form body too
+            return QueryString.first(request.getQueryString(), name);
+        }
+
+        @Override
+        public String principalName() {
+            return PrincipalNames.of(request.getUserPrincipal());
         }
     }
 }
