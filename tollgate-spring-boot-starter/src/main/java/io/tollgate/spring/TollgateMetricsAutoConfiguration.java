@@ -1,6 +1,8 @@
 package io.tollgate.spring;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tollgate.core.limiter.RateLimiter;
 import io.tollgate.core.limiter.StoreChain;
 import io.tollgate.spring.observe.TollgateMetrics;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -26,5 +28,16 @@ public class TollgateMetricsAutoConfiguration {
     @ConditionalOnMissingBean
     public TollgateMetrics tollgateMetrics(MeterRegistry registry, StoreChain chain) {
         return new TollgateMetrics(registry, chain);
+    }
+
+    /**
+     * {@code tollgate_after_response_failures_total}: count-after-response consumptions the store could not take
+     * (logged, never the client's problem; under fail-open the local bucket took them).
+     */
+    @Bean
+    @ConditionalOnBean(RateLimiter.class)
+    public FunctionCounter tollgateAfterResponseFailures(MeterRegistry registry, RateLimiter limiter) {
+        return FunctionCounter.builder("tollgate.after_response.failures", limiter, RateLimiter::afterResponseFailures)
+                .description("Count-after-response consumptions the store could not take").register(registry);
     }
 }
