@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -179,14 +178,14 @@ public final class RateLimiter implements AutoCloseable {
                 return null;
             }
             afterResponseFailures.increment();
-            Throwable cause = unwrap(error);
+            Throwable cause = StoreException.unwrap(error);
             // an overloaded store is healthy and stays the truth; only an outage hands the tokens to the local bucket
-            boolean outage = overloadIn(cause) == null;
+            boolean outage = StoreOverloadedException.findIn(cause) == null;
             if (outage) {
                 localDecision(policy, rule, bucketKey, rule.cost());
             }
             afterResponseLog.event(suppressed -> log.warn("Rate-limit store failed ({}) taking tokens after a counted"
-                            + " response under rule \"{}\"; {}{}", describe(cause), rule.name(),
+                            + " response under rule \"{}\"; {}{}", StoreException.describe(cause), rule.name(),
                     outage && decidesLocally(policy) ? "taken from the " + policy.label() + " local bucket instead"
                             : "not taken",
                     suppressed > 0 ? " (" + suppressed + " more since the last message)" : ""));
@@ -232,8 +231,8 @@ public final class RateLimiter implements AutoCloseable {
                 }
                 v = fromDecision(rule, clientKey, checkOnly ? available(decision, cost) : decision, nanos);
             } else {
-                Throwable cause = unwrap(error);
-                StoreOverloadedException overload = overloadIn(cause);
+                Throwable cause = StoreException.unwrap(error);
+                StoreOverloadedException overload = StoreOverloadedException.findIn(cause);
                 v = overload != null ? shed(rule, clientKey, overload, nanos)
                         : fallback(rule, clientKey, bucketKey, cost, checkOnly, cause, nanos);
             }
@@ -276,7 +275,7 @@ public final class RateLimiter implements AutoCloseable {
                              Throwable error, long nanos) {
         FailurePolicy policy = policyOf(rule);
         fallbackLog.event(suppressed -> log.warn("Rate-limit store failed ({}); applying {} for rule \"{}\"{}",
-                describe(error), policy.label(), rule.name(),
+                StoreException.describe(error), policy.label(), rule.name(),
                 suppressed > 0 ? " (" + suppressed + " more fallbacks since the last message)" : ""));
         // A local denial under a shadow rule is let through by Verdict.permitted(), like a store denial.
         Decision local = localDecision(policy, rule, bucketKey, checkOnly ? 0 : cost);
@@ -310,23 +309,7 @@ public final class RateLimiter implements AutoCloseable {
         return new Verdict(rule, clientKey, Outcome.SHED, null, null, nanos);
     }
 
-    /**
-     * The overload anywhere in the failure's cause chain, or {@code null}: a wrapper does not turn an overload into a
-     * store failure. The depth is bounded against cause cycles.
-     */
-    private static StoreOverloadedException overloadIn(Throwable error) {
-        Throwable t = error;
-        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
-            if (t instanceof StoreOverloadedException overload) {
-                return overload;
-            }
-        }
-        return null;
-    }
 
-    private static String describe(Throwable error) {
-        return error instanceof StoreException ? error.getMessage() : error.getClass().getSimpleName() + ": " + error.getMessage();
-    }
 
     /**
      * The spec a {@code local} fallback uses: capacity and rate divided by the expected instance count. The capacity
@@ -341,12 +324,6 @@ public final class RateLimiter implements AutoCloseable {
         return localSpecs.computeIfAbsent(rule, r -> r.spec().dividedAmong(expectedInstances, r.cost()));
     }
 
-    private static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
     /** The store and its layers. */
     public StoreChain chain() {

@@ -12,4 +12,19 @@ public class StoreOverloadedException extends RuntimeException {
     public StoreOverloadedException(String message) {
         super(message);
     }
+
+    /**
+     * The overload anywhere in a failure's cause chain, or {@code null}: a wrapper does not turn an overload into a
+     * store failure. The depth is bounded against cause cycles. The one test every caller of a store uses to tell
+     * shedding from a failure policy.
+     */
+    public static StoreOverloadedException findIn(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (t instanceof StoreOverloadedException overload) {
+                return overload;
+            }
+        }
+        return null;
+    }
 }

@@ -24,7 +24,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -311,15 +310,15 @@ public final class EnvoyLimiter {
 
     /** Applies the failure policy to {@code slots}, whose store call failed; returns the request's new outcome. */
     private Outcome failed(List<Slot> slots, Throwable error, Outcome before) {
-        Throwable cause = unwrap(error);
-        if (overloadIn(cause) != null) {
+        Throwable cause = StoreException.unwrap(error);
+        if (StoreOverloadedException.findIn(cause) != null) {
             for (Slot s : slots) {
                 s.over = s.over || s.hits > 0;
             }
             return Outcome.SHED;
         }
         fallbackLog.event(suppressed -> log.warn("Rate-limit store failed ({}); applying {} to Envoy descriptors{}",
-                describe(cause), failurePolicy.label(),
+                StoreException.describe(cause), failurePolicy.label(),
                 suppressed > 0 ? " (" + suppressed + " more fallbacks since the last message)" : ""));
         for (Slot s : slots) {
             if (s.over) {
@@ -445,27 +444,8 @@ public final class EnvoyLimiter {
         return Duration.newBuilder().setSeconds((micros + 999_999) / 1_000_000).build();
     }
 
-    private static StoreOverloadedException overloadIn(Throwable error) {
-        Throwable t = error;
-        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
-            if (t instanceof StoreOverloadedException overload) {
-                return overload;
-            }
-        }
-        return null;
-    }
 
-    private static String describe(Throwable error) {
-        return error instanceof StoreException ? error.getMessage()
-                : error.getClass().getSimpleName() + ": " + error.getMessage();
-    }
 
-    private static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
     /** Validating builder; every setting has the default envoyproxy/ratelimit users expect. */
     public static final class Builder {
