@@ -42,7 +42,7 @@ class WaitingAcquisitionOnRedisTest {
     }
 
     @Test
-    void acquisitionsAcrossInstancesNeverExceedTheLimitAndWakeInOrder() throws Exception {
+    void acquisitionsAcrossInstancesNeverExceedTheLimit() throws Exception {
         RuleSet rules = RuleSet.of(List.of(Rule.builder("partner").spec(PARTNER).build()));
         RedisConnectionSettings settings = HarnessSettings.of(REDIS).toBuilder().keyPrefix("wait")
                 .timeout(Duration.ofSeconds(2)).build();
@@ -51,8 +51,6 @@ class WaitingAcquisitionOnRedisTest {
              Tollgate t1 = Tollgate.builder().store(s1).rules(rules).build();
              Tollgate t2 = Tollgate.builder().store(s2).rules(rules).build()) {
             List<Grant> grants = Collections.synchronizedList(new ArrayList<>());
-            List<List<Long>> wakeOrder = List.of(Collections.synchronizedList(new ArrayList<>()),
-                    Collections.synchronizedList(new ArrayList<>()));
             ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
             AtomicInteger refused = new AtomicInteger();
             AtomicInteger calls = new AtomicInteger();
@@ -65,11 +63,7 @@ class WaitingAcquisitionOnRedisTest {
                     while (System.nanoTime() < end) {
                         calls.incrementAndGet();
                         try {
-                            // recorded where the wake happens (not after the caller's thread resumes, which races)
-                            Permit p = partner.acquire("all", 1, MAX_WAIT).thenApply(granted -> {
-                                wakeOrder.get(instance).add(granted.verdict().decision().timestampMicros());
-                                return granted;
-                            }).toCompletableFuture().join();
+                            Permit p = partner.acquire("all", 1, MAX_WAIT).toCompletableFuture().join();
                             var d = p.verdict().decision();
                             assertThat(p.verdict().degraded()).isFalse();
                             grants.add(new Grant(d.timestampMicros(), d.aheadMicros(), p.waited()));
@@ -114,14 +108,9 @@ class WaitingAcquisitionOnRedisTest {
                 assertThat(g.waited().toNanos() / 1000).isGreaterThanOrEqualTo(g.aheadMicros());
                 assertThat(g.waited()).isLessThan(MAX_WAIT.plusMillis(500));
             }
-            // each instance's waiters woke in the order the store granted them
-            for (List<Long> order : wakeOrder) {
-                synchronized (order) {
-                    for (int i = 1; i < order.size(); i++) {
-                        assertThat(order.get(i)).as("wake %d", i).isGreaterThanOrEqualTo(order.get(i - 1));
-                    }
-                }
-            }
+            // Wake order is not asserted here: it follows the order in which this instance handles the store's
+            // answers, and a caller thread descheduled between its call and that handling (16 threads on 2 cores) can
+            // register after a later grant. TollgateTest pins the queue's order; the gap is in the README.
         }
     }
 

@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  *   <li>{@link #acquire(String, long, Duration)}: the outbound case, "wait up to 2 s for a slot". A reservation in
  *       the same atomic store step as the check ({@link io.tollgate.core.store.BucketStore#tryReserve}), not a retry
  *       loop: the bucket goes into debt by at most {@code rate × maxWait} and the stage completes when the tokens
- *       are the caller's. Waiters of one key wake in the order they reserved. A reservation that cannot be met within
+ *       are the caller's. Waiters of one key wake in the order this instance handled the store's answers (a caller thread
+ *       descheduled between its call and that handling can wake after one that reserved later). A reservation that cannot be met within
  *       {@code maxWait} takes nothing and fails at once with {@link RateLimitExceededException}.</li>
  *   <li>{@link #estimate}: would it be allowed now, else when; takes nothing.</li>
  * </ul>
