@@ -27,8 +27,8 @@ import java.util.function.Supplier;
  *   <li>{@link #acquire(String, long, Duration)}: the outbound case, "wait up to 2 s for a slot". A reservation in
  *       the same atomic store step as the check ({@link io.tollgate.core.store.BucketStore#tryReserve}), not a retry
  *       loop: the bucket goes into debt by at most {@code rate × maxWait} and the stage completes when the tokens
- *       are the caller's. Waiters of one key wake in the order this instance handled the store's answers (a caller thread
- *       descheduled between its call and that handling can wake after one that reserved later). A reservation that cannot be met within
+ *       are the caller's. Waiters of one key on one instance wake in the order the store granted their reservations,
+ *       even when a caller's thread is descheduled before it handles the store's answer. A reservation that cannot be met within
  *       {@code maxWait} takes nothing and fails at once with {@link RateLimitExceededException}.</li>
  *   <li>{@link #estimate}: would it be allowed now, else when; takes nothing.</li>
  * </ul>
@@ -90,19 +90,38 @@ public final class RuleLimiter {
         Rule rule = owner.rule(ruleName);
         String clientKey = clientKey(key);
         long maxWaitMicros = micros(maxWait);
-        return owner.engine().reserve(rule, clientKey, cost, maxWaitMicros).thenCompose(v -> {
+        // taken before the store call, so a caller descheduled before handling its answer still keeps its place
+        WakeQueue.Ticket ticket = owner.wakeQueue().ticket(RateLimiter.bucketKey(rule, clientKey));
+        CompletionStage<Verdict> answer;
+        try {
+            answer = owner.engine().reserve(rule, clientKey, cost, maxWaitMicros);
+        } catch (RuntimeException e) {
+            ticket.release();
+            throw e;
+        }
+        return answer.handle((v, failure) -> {
             long received = System.nanoTime();
+            if (failure != null) {
+                ticket.release();
+                return CompletableFuture.<Permit>failedFuture(failure);
+            }
             if (!v.permitted()) {
-                return CompletableFuture.failedFuture(new RateLimitExceededException(v));
+                ticket.release();
+                return CompletableFuture.<Permit>failedFuture(new RateLimitExceededException(v));
             }
             Decision d = v.decision();
             long wait = d == null ? 0 : d.aheadMicros();
-            if (wait == 0) {
+            if (d == null) { // decided by the failure policy: no bucket to queue on
+                ticket.release();
                 return CompletableFuture.completedFuture(new Permit(true, Duration.ZERO, v));
             }
-            return owner.wakeQueue().wakeAt(RateLimiter.bucketKey(rule, clientKey), received + wait * 1000)
-                    .thenApply(x -> new Permit(true, Duration.ofNanos(System.nanoTime() - received), v));
-        });
+            CompletableFuture<Void> woken = wait == 0 ? ticket.grantedNow(d.timestampMicros())
+                    : ticket.wakeAt(d.timestampMicros(), received + wait * 1000);
+            if (wait == 0 && woken.isDone() && !woken.isCompletedExceptionally()) {
+                return CompletableFuture.completedFuture(new Permit(true, Duration.ZERO, v));
+            }
+            return woken.thenApply(x -> new Permit(true, Duration.ofNanos(System.nanoTime() - received), v));
+        }).thenCompose(f -> f);
     }
 
     /**

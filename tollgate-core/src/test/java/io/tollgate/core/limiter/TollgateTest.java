@@ -15,6 +15,7 @@ import io.tollgate.core.store.BucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.StoreUnavailableException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -86,6 +87,78 @@ class TollgateTest {
                     java.time.temporal.ChronoUnit.MICROS)).isLessThan(Duration.ofSeconds(1));
         }
         assertThat(elapsedMs).isGreaterThanOrEqualTo(300).isLessThan(1_000);
+    }
+
+    @Test
+    void aLateAnswerForAnEarlierReservationHoldsLaterWaitersBack() throws Exception {
+        // The store grants A before B, but A's answer reaches this instance late (its caller descheduled, say):
+        // B must not wake before A, although B's own wait is over by then.
+        CompletableFuture<Void> releaseA = new CompletableFuture<>();
+        BucketStore lateFirstAnswer = new BucketStore() {
+            private boolean first = true;
+
+            @Override
+            public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+                return store.tryConsume(bucketKey, spec, cost);
+            }
+
+            @Override
+            public synchronized CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost,
+                    long maxWait) {
+                CompletionStage<Decision> granted = store.tryReserve(bucketKey, spec, cost, maxWait);
+                if (first) {
+                    first = false;
+                    return granted.thenCombine(releaseA, (d, x) -> d);
+                }
+                return granted;
+            }
+
+            @Override
+            public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
+                return store.tryConsumeAll(calls);
+            }
+
+            @Override
+            public CompletionStage<Void> ping() {
+                return store.ping();
+            }
+
+            @Override
+            public String describe() {
+                return "late first answer";
+            }
+
+            @Override
+            public boolean distributed() {
+                return false;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (Tollgate late = Tollgate.builder().store(lateFirstAnswer)
+                .rules(RuleSet.of(List.of(Rule.builder("partner").spec(PARTNER).build()))).build()) {
+            RuleLimiter partner = late.limiter("partner");
+            assertThat(join(partner.tryAcquire("acme", 2)).granted()).isTrue();
+            List<String> woke = Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<Permit> a = partner.acquire("acme", 1, Duration.ofSeconds(2)).toCompletableFuture()
+                    .whenComplete((p, e) -> woke.add("A"));
+            CompletableFuture<Permit> b = partner.acquire("acme", 1, Duration.ofSeconds(2)).toCompletableFuture()
+                    .whenComplete((p, e) -> woke.add("B"));
+            // B's tokens come 100 ms after A's, about 200 ms from now; wait well past that
+            Thread.sleep(400);
+            assertThat(b).as("B waits behind A's unanswered reservation").isNotDone();
+            releaseA.complete(null);
+            Permit pa = a.get(5, TimeUnit.SECONDS);
+            Permit pb = b.get(5, TimeUnit.SECONDS);
+            assertThat(woke).containsExactly("A", "B");
+            assertThat(pb.verdict().decision().timestampMicros() - pa.verdict().decision().timestampMicros())
+                    .isEqualTo(100_000L);
+            assertThat(pa.waited()).as("A woke no earlier than its tokens exist, counted from its late answer")
+                    .isGreaterThanOrEqualTo(Duration.of(pa.verdict().decision().aheadMicros(), ChronoUnit.MICROS));
+            assertThat(late.wakeQueue().waitingBuckets()).isZero();
+        }
     }
 
     @Test
