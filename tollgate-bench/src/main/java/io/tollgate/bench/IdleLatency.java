@@ -1,6 +1,7 @@
 package io.tollgate.bench;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -12,8 +13,31 @@ import java.util.concurrent.TimeoutException;
  */
 final class IdleLatency {
 
-    /** Percentiles of the answered calls, in µs, and the CPU the run used. */
-    record Result(long calls, long errors, double p50Micros, double p99Micros, CpuSample cpu) {
+    /**
+     * Percentiles of the answered calls, in µs, and the CPU the run used; {@code sortedNanos} holds the latency of
+     * every answered call, sorted, so that runs can be {@linkplain #pooled pooled}.
+     */
+    record Result(long calls, long errors, double p50Micros, double p99Micros, CpuSample cpu, long[] sortedNanos) {
+
+        /** One result of several runs of the same client: their calls, errors and CPU added, percentiles of all. */
+        static Result pooled(List<Result> runs) {
+            int n = 0;
+            for (Result r : runs) {
+                n += r.sortedNanos.length;
+            }
+            long[] all = new long[n];
+            int at = 0;
+            long errors = 0;
+            CpuSample cpu = new CpuSample(0, 0);
+            for (Result r : runs) {
+                System.arraycopy(r.sortedNanos, 0, all, at, r.sortedNanos.length);
+                at += r.sortedNanos.length;
+                errors += r.errors;
+                cpu = cpu.plus(r.cpu);
+            }
+            Arrays.sort(all);
+            return new Result(n, errors, percentile(all, n, 0.50), percentile(all, n, 0.99), cpu, all);
+        }
 
         double clientCpuMicrosPerCall() {
             return cpu.clientMicrosPer(calls + errors);
@@ -44,7 +68,8 @@ final class IdleLatency {
         }
         CpuSample used = CpuSample.now().since(cpu0);
         Arrays.sort(nanos, 0, answered);
-        return new Result(answered, errors, percentile(nanos, answered, 0.50), percentile(nanos, answered, 0.99), used);
+        return new Result(answered, errors, percentile(nanos, answered, 0.50), percentile(nanos, answered, 0.99), used,
+                Arrays.copyOf(nanos, answered));
     }
 
     /** Nearest-rank percentile of the first {@code n} (sorted) values, in µs. */

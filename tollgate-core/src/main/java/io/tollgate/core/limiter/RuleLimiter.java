@@ -81,6 +81,9 @@ public final class RuleLimiter {
      * within {@code maxWait} (nothing is taken then), or when the store failed closed or was overloaded. The wait
      * counts from the store's answer, so the whole call takes at most {@code maxWait} plus one store round trip.
      * Dependent stages run on the limiter's timer thread when the caller waited: do not block in them.
+     *
+     * @throws IllegalArgumentException naming the value, when {@code cost} is below 1 or above the rule's capacity
+     *                                  (no wait could ever meet it), or {@code maxWait} is negative
      */
     public CompletionStage<Permit> acquire(String key, long cost, Duration maxWait) {
         Objects.requireNonNull(maxWait, "maxWait");
@@ -88,6 +91,10 @@ public final class RuleLimiter {
             throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
         }
         Rule rule = owner.rule(ruleName);
+        if (rule.spec().exceedsCapacity(cost)) {
+            throw new IllegalArgumentException("cost " + cost + " is above the capacity of rule \"" + ruleName + "\" ("
+                    + rule.spec().spec() + "): it could never be acquired, however long the wait");
+        }
         String clientKey = clientKey(key);
         long maxWaitMicros = micros(maxWait);
         // taken before the store call, so a caller descheduled before handling its answer still keeps its place

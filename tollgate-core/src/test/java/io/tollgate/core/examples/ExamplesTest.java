@@ -15,6 +15,7 @@ class ExamplesTest {
         String[] words = log.substring(0, log.indexOf(log.contains("retry") ? "retry" : "5 would")).trim().split(" ");
         assertThat(words).hasSize(20);
         assertThat(java.util.Arrays.stream(words).filter("now"::equals).count()).isGreaterThanOrEqualTo(10);
-        assertThat(log).containsPattern("5 would pass( in \\d+ ms)?; denied by partner-api$");
+        assertThat(log).containsPattern("5 would pass( in \\d+ ms)?; cost 11 is above the capacity of rule \"partner-api\""
+                + " \\(10@100/second\\): it could never be acquired, however long the wait$");
     }
 }

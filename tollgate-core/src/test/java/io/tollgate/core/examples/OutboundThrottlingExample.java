@@ -2,7 +2,6 @@ package io.tollgate.core.examples;
 
 import io.tollgate.core.limiter.Estimate;
 import io.tollgate.core.limiter.Permit;
-import io.tollgate.core.limiter.RateLimitExceededException;
 import io.tollgate.core.limiter.RuleLimiter;
 import io.tollgate.core.limiter.Tollgate;
 import io.tollgate.core.rules.RuleSetParser;
@@ -43,9 +42,9 @@ public final class OutboundThrottlingExample {
             log.append(e.allowedNow() ? "5 would pass" : "5 would pass in " + e.waitTime().toMillis() + " ms");
 
             try {
-                partner.acquireBlocking("all", 11, Duration.ofHours(1));   // more than the burst: fails at once
-            } catch (RateLimitExceededException denied) {
-                log.append("; denied by ").append(denied.rule());
+                partner.acquireBlocking("all", 11, Duration.ofHours(1));   // more than the burst: never, so no wait
+            } catch (IllegalArgumentException never) {
+                log.append("; ").append(never.getMessage());
             }
         }
         // README-END

@@ -174,10 +174,15 @@ class TollgateTest {
         Estimate e = join(partner.estimate("acme", 2));
         assertThat(e.allowedNow()).isFalse();
         assertThat(e.waitTime()).isBetween(Duration.ofMillis(100), Duration.ofMillis(200));
-        // more than the capacity can never be had
-        assertThatThrownBy(() -> join(partner.acquire("acme", 3, Duration.ofHours(1))))
-                .cause().isInstanceOfSatisfying(RateLimitExceededException.class,
-                        x -> assertThat(x.retryAfter()).isGreaterThan(Duration.ofDays(365)));
+        // more than the capacity can never be had: a mistake in the call, not a wait
+        assertThatThrownBy(() -> partner.acquire("acme", 3, Duration.ofHours(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cost 3 is above the capacity of rule \"partner\" (2@10/second): it could never be"
+                        + " acquired, however long the wait");
+        // tryAcquire of as much is an ordinary denial that says it will never pass
+        Permit never = join(partner.tryAcquire("acme", 3));
+        assertThat(never.granted()).isFalse();
+        assertThat(never.retryAfter()).isGreaterThan(Duration.ofDays(365));
     }
 
     @Test
@@ -187,7 +192,9 @@ class TollgateTest {
         Permit p = partner.acquireBlocking("acme", 1, Duration.ofSeconds(1));
         assertThat(p.granted()).isTrue();
         assertThat(p.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(80)).isLessThan(Duration.ofMillis(1000));
-        assertThatThrownBy(() -> tollgate.limiter("slow").acquireBlocking("k", 2, Duration.ofSeconds(1)))
+        // one token an hour: the next cannot be had within a second
+        assertThat(tollgate.limiter("slow").acquireBlocking("k", 1, Duration.ofSeconds(1)).granted()).isTrue();
+        assertThatThrownBy(() -> tollgate.limiter("slow").acquireBlocking("k", 1, Duration.ofSeconds(1)))
                 .isInstanceOf(RateLimitExceededException.class);
     }
 
@@ -200,6 +207,23 @@ class TollgateTest {
             assertThat(e.remaining()).isEqualTo(2);
             assertThat(e.waitTime()).isZero();
         }
+    }
+
+    @Test
+    void badAcquireArgumentsAreNamedAndTakeNothing() {
+        RuleLimiter partner = tollgate.limiter("partner");
+        assertThatThrownBy(() -> partner.acquire("acme", 0, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("cost must be at least 1, got 0");
+        assertThatThrownBy(() -> partner.acquire("acme", -2, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("cost must be at least 1, got -2");
+        assertThatThrownBy(() -> partner.acquire("acme", 1, Duration.ofMillis(-5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxWait must not be negative, got PT-0.005S");
+        assertThatThrownBy(() -> partner.acquireBlocking("acme", 3, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cost 3 is above the capacity");
+        // none of them took a token, and none left a place in the wake order behind
+        assertThat(join(partner.estimate("acme", 2)).allowedNow()).isTrue();
+        assertThat(tollgate.wakeQueue().waitingBuckets()).isZero();
+        assertThat(join(partner.acquire("acme", 2, Duration.ZERO)).waited()).isZero();
     }
 
     @Test
