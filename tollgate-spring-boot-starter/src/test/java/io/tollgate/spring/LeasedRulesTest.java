@@ -11,7 +11,7 @@ import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSet;
 import io.tollgate.core.rules.RuleSetParser;
 import io.tollgate.core.store.BucketCall;
-import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.ForwardingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -33,25 +33,23 @@ class LeasedRulesTest {
             """, "rate_limits.json");
 
     /** An application's own shared store: counts the calls that reach it. */
-    static final class SharedStore implements BucketStore {
-        final InMemoryBucketStore memory = new InMemoryBucketStore();
+    static final class SharedStore extends ForwardingBucketStore {
         final AtomicInteger calls = new AtomicInteger();
+
+        SharedStore() {
+            super(new InMemoryBucketStore());
+        }
 
         @Override
         public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
             calls.incrementAndGet();
-            return memory.tryConsume(bucketKey, spec, cost);
+            return delegate.tryConsume(bucketKey, spec, cost);
         }
 
         @Override
         public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> requested) {
             calls.incrementAndGet();
-            return memory.tryConsumeAll(requested);
-        }
-
-        @Override
-        public CompletionStage<Void> ping() {
-            return memory.ping();
+            return delegate.tryConsumeAll(requested);
         }
 
         @Override
@@ -62,11 +60,6 @@ class LeasedRulesTest {
         @Override
         public boolean distributed() {
             return true;
-        }
-
-        @Override
-        public void close() {
-            memory.close();
         }
     }
 

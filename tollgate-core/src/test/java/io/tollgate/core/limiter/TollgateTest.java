@@ -12,6 +12,7 @@ import io.tollgate.core.rules.Rule;
 import io.tollgate.core.rules.RuleSet;
 import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.ForwardingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.StoreUnavailableException;
 import java.time.Duration;
@@ -94,18 +95,13 @@ class TollgateTest {
         // The store grants A before B, but A's answer reaches this instance late (its caller descheduled, say):
         // B must not wake before A, although B's own wait is over by then.
         CompletableFuture<Void> releaseA = new CompletableFuture<>();
-        BucketStore lateFirstAnswer = new BucketStore() {
+        BucketStore lateFirstAnswer = new ForwardingBucketStore(store) {
             private boolean first = true;
-
-            @Override
-            public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
-                return store.tryConsume(bucketKey, spec, cost);
-            }
 
             @Override
             public synchronized CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost,
                     long maxWait) {
-                CompletionStage<Decision> granted = store.tryReserve(bucketKey, spec, cost, maxWait);
+                CompletionStage<Decision> granted = delegate.tryReserve(bucketKey, spec, cost, maxWait);
                 if (first) {
                     first = false;
                     return granted.thenCombine(releaseA, (d, x) -> d);
@@ -114,27 +110,13 @@ class TollgateTest {
             }
 
             @Override
-            public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
-                return store.tryConsumeAll(calls);
-            }
-
-            @Override
-            public CompletionStage<Void> ping() {
-                return store.ping();
-            }
-
-            @Override
             public String describe() {
                 return "late first answer";
             }
 
             @Override
-            public boolean distributed() {
-                return false;
-            }
-
-            @Override
             public void close() {
+                // borrows the test's own store: not this wrapper's to close
             }
         };
         try (Tollgate late = Tollgate.builder().store(lateFirstAnswer)

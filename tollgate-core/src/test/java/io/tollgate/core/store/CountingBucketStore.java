@@ -7,30 +7,39 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Test support, shared through the core test-jar: passes every call to a real store and counts the
- * {@code tryConsume} calls that reach it and the tokens it granted. {@link #down} makes every call fail as if the
- * store were unreachable.
+ * {@code tryConsume}, {@code tryReserve} and {@code tryConsumeAll} calls that reach it and the tokens it granted.
+ * {@link #down} makes those calls fail as if the store were unreachable.
  */
-public class CountingBucketStore implements BucketStore {
+public class CountingBucketStore extends ForwardingBucketStore {
 
-    private final BucketStore delegate;
     public final AtomicInteger calls = new AtomicInteger();
     public final AtomicLong granted = new AtomicLong();
     public volatile boolean down;
 
     public CountingBucketStore(BucketStore delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     @Override
     public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
+        return counted(cost, () -> delegate.tryConsume(bucketKey, spec, cost));
+    }
+
+    @Override
+    public CompletionStage<Decision> tryReserve(String bucketKey, BucketSpec spec, long cost, long maxWaitMicros) {
+        return counted(cost, () -> delegate.tryReserve(bucketKey, spec, cost, maxWaitMicros));
+    }
+
+    private CompletionStage<Decision> counted(long cost, Supplier<CompletionStage<Decision>> call) {
         calls.incrementAndGet();
         if (down) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("connection refused"));
         }
-        return delegate.tryConsume(bucketKey, spec, cost).thenApply(d -> {
+        return call.get().thenApply(d -> {
             if (d.allowed()) {
                 granted.addAndGet(cost);
             }
@@ -53,22 +62,7 @@ public class CountingBucketStore implements BucketStore {
     }
 
     @Override
-    public CompletionStage<Void> ping() {
-        return delegate.ping();
-    }
-
-    @Override
-    public String describe() {
-        return delegate.describe();
-    }
-
-    @Override
     public boolean distributed() {
         return true;
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

@@ -17,6 +17,7 @@ import io.tollgate.core.limiter.FallbackBuckets;
 import io.tollgate.core.rules.FailurePolicy;
 import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.ForwardingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.ManualClock;
 import io.tollgate.core.store.StoreOverloadedException;
@@ -531,13 +532,12 @@ class EnvoyLimiterTest {
     }
 
     /** The in-memory store, with a switch that makes every call fail as a store outage would. */
-    static final class OutageSwitch implements BucketStore {
-        final BucketStore delegate;
+    static final class OutageSwitch extends ForwardingBucketStore {
         final AtomicReference<RuntimeException> failing = new AtomicReference<>();
         int calls;
 
         OutageSwitch(BucketStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -555,11 +555,6 @@ class EnvoyLimiterTest {
         }
 
         @Override
-        public CompletionStage<Void> ping() {
-            return delegate.ping();
-        }
-
-        @Override
         public String describe() {
             return "outage switch over " + delegate.describe();
         }
@@ -567,11 +562,6 @@ class EnvoyLimiterTest {
         @Override
         public boolean distributed() {
             return false;
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

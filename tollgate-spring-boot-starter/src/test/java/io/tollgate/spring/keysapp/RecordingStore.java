@@ -4,6 +4,7 @@ import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.ForwardingBucketStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -15,14 +16,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * Delegates every call and records which bucket keys reached the store, and how many tokens were taken from each,
  * so tests can prove that a raw request value never becomes part of a key and wait for a post-response take.
  */
-public final class RecordingStore implements BucketStore {
+public final class RecordingStore extends ForwardingBucketStore {
 
-    private final BucketStore delegate;
     private final Set<String> keys = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, AtomicLong> takes = new ConcurrentHashMap<>();
 
     public RecordingStore(BucketStore delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** Every bucket key asked about so far. */
@@ -68,22 +68,7 @@ public final class RecordingStore implements BucketStore {
     }
 
     @Override
-    public CompletionStage<Void> ping() {
-        return delegate.ping();
-    }
-
-    @Override
     public String describe() {
         return "recording " + delegate.describe();
-    }
-
-    @Override
-    public boolean distributed() {
-        return false;
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

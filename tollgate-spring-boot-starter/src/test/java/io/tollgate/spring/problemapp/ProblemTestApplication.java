@@ -2,12 +2,11 @@ package io.tollgate.spring.problemapp;
 
 import io.tollgate.core.bucket.BucketSpec;
 import io.tollgate.core.bucket.Decision;
-import io.tollgate.core.store.BucketCall;
 import io.tollgate.core.store.BucketStore;
+import io.tollgate.core.store.ForwardingBucketStore;
 import io.tollgate.core.store.InMemoryBucketStore;
 import io.tollgate.core.store.StoreOverloadedException;
 import io.tollgate.core.store.StoreUnavailableException;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -42,8 +41,15 @@ public class ProblemTestApplication {
         }
     }
 
-    /** Delegates, except that the two rules above fail (bucket keys are {@code rule:client}). */
-    private record ScriptedStore(BucketStore delegate) implements BucketStore {
+    /**
+     * Delegates, except that {@code tryConsume} fails for the two rules above (bucket keys are {@code rule:client});
+     * {@code tryConsumeAll} is not scripted: the problem responses come from single-bucket rules only.
+     */
+    private static final class ScriptedStore extends ForwardingBucketStore {
+
+        ScriptedStore(BucketStore delegate) {
+            super(delegate);
+        }
 
         @Override
         public CompletionStage<Decision> tryConsume(String bucketKey, BucketSpec spec, long cost) {
@@ -56,30 +62,9 @@ public class ProblemTestApplication {
             return delegate.tryConsume(bucketKey, spec, cost);
         }
 
-        /** Not scripted: the problem responses come from single-bucket rules only. */
-        @Override
-        public CompletionStage<List<Decision>> tryConsumeAll(List<BucketCall> calls) {
-            return delegate.tryConsumeAll(calls);
-        }
-
-        @Override
-        public CompletionStage<Void> ping() {
-            return delegate.ping();
-        }
-
         @Override
         public String describe() {
             return "scripted " + delegate.describe();
-        }
-
-        @Override
-        public boolean distributed() {
-            return false;
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }
