@@ -115,10 +115,12 @@ class RedisReplyDeadlineTest {
 
     @Test
     void aLongQueueInFrontOfALiveRedisIsShedAsOverload() throws Exception {
-        // Each busy script keeps Redis working for ~20 ms and then answers, so replies keep arriving far more often than
-        // the 200 ms silence budget, while the decision queued behind 60 of them waits ~1.2 s: longer than the overload
-        // budget of 500 ms. Each script carries 20 kB of padding: Redis reads at most 16 kB of a client's pipeline
-        // per turn and replies at the end of the turn, so without it Redis would run all 40 before sending any reply.
+        // Each busy script keeps Redis working for 20 ms of its own clock and then answers, so replies keep arriving far
+        // more often than the 200 ms silence budget, while the decision queued behind 60 of them waits at least 1.2 s:
+        // longer than the overload budget of 500 ms, however busy the machine (a loop count calibrated once ran faster
+        // later on a machine whose load fell, and the decision passed). Each script carries 20 kB of padding: Redis
+        // reads at most 16 kB of a client's pipeline per turn and replies at the end of the turn, so without it Redis
+        // would run all of them before sending any reply.
         ClientResources resources = DefaultClientResources.builder()
                 .nettyCustomizer(RedisBucketStore.NETTY_CUSTOMIZER).build();
         try (RedisServer redis = RedisServer.start()) {
@@ -126,12 +128,10 @@ class RedisReplyDeadlineTest {
             try (StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, redis.uri());
                  RedisBucketStore store = new RedisBucketStore(connection, HarnessSettings.of(redis)
                          .withTimeout(Duration.ofMillis(200)).withOverloadTimeout(Duration.ofMillis(500)), null)) {
-                long spin = calibrateSpin(connection);
                 List<CompletableFuture<Object>> busy = new ArrayList<>();
                 for (int i = 0; i < 60; i++) {
-                    busy.add(connection.async().<Object>eval("local i = 0 while i < tonumber(ARGV[1]) do i = i + 1 end"
-                            + " return 1", ScriptOutputType.INTEGER, new String[0], Long.toString(spin), PADDING)
-                            .toCompletableFuture());
+                    busy.add(connection.async().<Object>eval(BUSY_20_MS, ScriptOutputType.INTEGER, new String[0],
+                            "20000", PADDING).toCompletableFuture());
                 }
                 long start = System.nanoTime();
                 Throwable t = failure(store.tryConsume("queued", SPEC, 1).toCompletableFuture());
@@ -147,20 +147,10 @@ class RedisReplyDeadlineTest {
         }
     }
 
-    /** A loop count that keeps this Redis busy for about 20 ms. */
-    private static long calibrateSpin(StatefulRedisConnection<String, String> connection) {
-        long n = 100_000;
-        while (true) {
-            long start = System.nanoTime();
-            connection.sync().eval("local i = 0 while i < tonumber(ARGV[1]) do i = i + 1 end return 1",
-                    ScriptOutputType.INTEGER, new String[0], Long.toString(n));
-            long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
-            if (micros >= 5_000 || n > 1_000_000_000L) {
-                return Math.max(1, n * 20_000 / Math.max(micros, 1));
-            }
-            n *= 4;
-        }
-    }
+    /** Keeps Redis busy until ARGV[1] micros have passed on its own clock (TIME advances inside a script). */
+    private static final String BUSY_20_MS = "local t0 = redis.call('TIME') local e = 0"
+            + " repeat local t = redis.call('TIME') e = (t[1] - t0[1]) * 1000000 + (t[2] - t0[2])"
+            + " until e >= tonumber(ARGV[1]) return 1";
 
     /** Remembers the event loop of the channel it initialises (a standalone store has one channel). */
     private static final class LoopCapture implements NettyCustomizer {
