@@ -83,14 +83,13 @@ public final class RateLimitHeaders {
                     if (i > 0) {
                         policy.append(", ");
                     }
-                    policy.append('"').append(policyName(rule, i)).append("\";q=").append(spec.limit(i).capacity())
-                            .append(";w=").append(spec.limit(i).windowSeconds());
+                    policy.append(policyItem(policyName(rule, i), spec.limit(i).capacity(),
+                            spec.limit(i).windowSeconds()));
                 }
                 out.add(new Header(POLICY, policy.toString()));
                 // on a rejection t is Retry-After itself, computed once, so the two can never disagree
                 long t = rejected ? retryAfterSeconds(verdict) : reset;
-                out.add(new Header(RATE_LIMIT, "\"" + policyName(rule, reported) + "\";r=" + d.remaining(reported)
-                        + ";t=" + t));
+                out.add(new Header(RATE_LIMIT, limitItem(policyName(rule, reported), d.remaining(reported), t)));
             }
             if (legacy) {
                 out.add(new Header(LEGACY_LIMIT, Long.toString(spec.limit(reported).capacity())));
@@ -110,6 +109,39 @@ public final class RateLimitHeaders {
     /** Retry-After for a rejected verdict: whole seconds, at least 1, at most {@link #MAX_RETRY_AFTER_SECONDS}. */
     public static long retryAfterSeconds(Verdict verdict) {
         return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, verdict.retryAfterSeconds()));
+    }
+
+    /**
+     * One item of {@code RateLimit-Policy}: {@code "<name>";q=<quota>;w=<window seconds>}. Every producer of these
+     * headers (HTTP filters, Spring Cloud Gateway, the Envoy service) formats items here.
+     */
+    public static String policyItem(String name, long quota, long windowSeconds) {
+        return sfString(name) + ";q=" + quota + ";w=" + windowSeconds;
+    }
+
+    /**
+     * The item of {@code RateLimit}: {@code "<name>";r=<remaining>;t=<seconds>}, without {@code t} when
+     * {@code seconds} is negative (no moment to name, such as a limit that can never pass).
+     */
+    public static String limitItem(String name, long remaining, long seconds) {
+        return sfString(name) + ";r=" + remaining + (seconds < 0 ? "" : ";t=" + seconds);
+    }
+
+    /**
+     * An RFC 8941 string: printable ASCII, {@code "} and {@code \} escaped, any other character sent as {@code ?}
+     * (rule names are tokens already; Envoy descriptor paths can hold anything).
+     */
+    static String sfString(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else {
+                sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+            }
+        }
+        return sb.append('"').toString();
     }
 
     /** Policy item name for limit {@code index} of {@code rule}. */

@@ -155,4 +155,13 @@ class RateLimitHeadersTest {
         Verdict shed = new Verdict(DEFAULT, "k", Outcome.SHED, null, null, 0);
         assertThat(map(new RateLimitHeaders(), shed)).containsExactly(Map.entry("Retry-After", "1"));
     }
+
+    @Test
+    void itemNamesAreStructuredFieldStrings() {
+        assertThat(RateLimitHeaders.policyItem("api", 20, 4)).isEqualTo("\"api\";q=20;w=4");
+        assertThat(RateLimitHeaders.limitItem("api-2", 3, 42)).isEqualTo("\"api-2\";r=3;t=42");
+        assertThat(RateLimitHeaders.limitItem("api", 0, -1)).isEqualTo("\"api\";r=0");
+        // a quote and a backslash are escaped; what RFC 8941 strings cannot hold is sent as ?
+        assertThat(RateLimitHeaders.policyItem("a\"b\\c\u00e9\n", 1, 2)).isEqualTo("\"a\\\"b\\\\c??\";q=1;w=2");
+    }
 }

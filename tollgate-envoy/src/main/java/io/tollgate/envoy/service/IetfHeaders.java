@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
+import io.tollgate.core.headers.RateLimitHeaders;
 import io.tollgate.envoy.config.RateLimitRule;
 
 /**
@@ -27,37 +28,23 @@ final class IetfHeaders {
 
     static void add(RateLimitResponse.Builder response, RateLimitRule rule, Decision decision, boolean over,
                     long hits) {
-        String name = quoted(rule.name().isEmpty() ? rule.statsKey() : rule.name());
+        String name = rule.name().isEmpty() ? rule.statsKey() : rule.name();
         if (decision == null || decision.reason() == Decision.Reason.COST_EXCEEDS_CAPACITY) {
-            long window = rule.unit().seconds();
             long q = rule.kind() == RateLimitRule.Kind.LIMITED ? rule.spec().limit(0).capacity() : 0;
-            header(response, "RateLimit-Policy", name + ";q=" + q + ";w=" + window);
-            header(response, "RateLimit", name + ";r=0");
+            header(response, RateLimitHeaders.POLICY, RateLimitHeaders.policyItem(name, q, rule.unit().seconds()));
+            header(response, RateLimitHeaders.RATE_LIMIT, RateLimitHeaders.limitItem(name, 0, -1));
             return;
         }
         int t = decision.tightestLimit();
         Limit limit = decision.spec().limit(t);
         long micros = over ? decision.microsUntilAvailable(hits) : decision.resetMicros(t);
-        header(response, "RateLimit-Policy", name + ";q=" + limit.capacity() + ";w=" + limit.windowSeconds());
-        header(response, "RateLimit", name + ";r=" + decision.remaining(t)
-                + (micros == Long.MAX_VALUE ? "" : ";t=" + (micros + 999_999) / 1_000_000));
+        header(response, RateLimitHeaders.POLICY, RateLimitHeaders.policyItem(name, limit.capacity(),
+                limit.windowSeconds()));
+        header(response, RateLimitHeaders.RATE_LIMIT, RateLimitHeaders.limitItem(name, decision.remaining(t),
+                micros == Long.MAX_VALUE ? -1 : (micros + 999_999) / 1_000_000));
     }
 
     private static void header(RateLimitResponse.Builder response, String key, String value) {
         response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(key).setValue(value));
-    }
-
-    /** An RFC 8941 string: only printable ASCII, with {@code "} and {@code \} escaped; anything else becomes {@code ?}. */
-    private static String quoted(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else {
-                sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-            }
-        }
-        return sb.append('"').toString();
     }
 }
