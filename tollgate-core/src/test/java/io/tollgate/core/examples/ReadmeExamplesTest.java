@@ -14,13 +14,16 @@ import org.junit.jupiter.api.Test;
 /**
  * The README's Java examples are real code: every fenced {@code java} block whose first line names a source file
  * ({@code // tollgate-core/src/test/java/...}) must equal that file's lines between {@code // README-BEGIN} and
- * {@code // README-END} (indentation aside). Those files are compiled and run by their modules' tests, so a README
- * example that stops compiling or working fails the build.
+ * {@code // README-END} (indentation aside). Any other fenced block right below a line
+ * {@code <!-- example: <path> -->} must equal that whole file (rules files, configuration). Those files are compiled,
+ * loaded and run by their modules' tests, so a README example that stops compiling or working fails the build.
  */
 class ReadmeExamplesTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Pattern BLOCK = Pattern.compile("```java\\n// ([\\w./-]+\\.java)\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern MARKED = Pattern.compile("<!-- example: ([\\w./-]+) -->\\n```\\w*\\n(.*?)```",
+            Pattern.DOTALL);
 
     @Test
     void everyNamedJavaBlockMatchesItsSource() throws IOException {
@@ -31,6 +34,20 @@ class ReadmeExamplesTest {
             Path file = ROOT.resolve(m.group(1));
             assertThat(file).as("README names " + m.group(1)).exists();
             assertThat(dedent(m.group(2))).as("README block of " + m.group(1)).isEqualTo(dedent(region(file)));
+            checked.add(m.group(1));
+        }
+        assertThat(checked).as("README examples checked").isNotEmpty();
+    }
+
+    @Test
+    void everyMarkedBlockEqualsItsFile() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        Matcher m = MARKED.matcher(readme);
+        List<String> checked = new ArrayList<>();
+        while (m.find()) {
+            Path file = ROOT.resolve(m.group(1));
+            assertThat(file).as("README names " + m.group(1)).exists();
+            assertThat(m.group(2).strip()).as("README block of " + m.group(1)).isEqualTo(Files.readString(file).strip());
             checked.add(m.group(1));
         }
         assertThat(checked).as("README examples checked").isNotEmpty();
