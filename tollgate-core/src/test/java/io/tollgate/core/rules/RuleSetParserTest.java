@@ -290,4 +290,15 @@ class RuleSetParserTest {
         assertThat(set.find("GET", "/upload/a").name()).isEqualTo("default");
         assertThat(set.defaultRule().orElseThrow().keySource().isGlobal()).isTrue();
     }
+
+    @Test
+    void theReadmesKeysAndCountExampleMeansWhatItSays() throws Exception {
+        RuleSet set = RuleSetParser.parse(Files.readString(
+                Path.of("src/test/resources/readme/keys-and-count-rules.json")), "rate_limits.json");
+        assertThat(set.rule("login").orElseThrow().countedResponses().statuses()).containsExactly(401, 403);
+        assertThat(set.rule("signup").orElseThrow().countedResponses()).isEqualTo(CountedResponses.FAILURES);
+        assertThat(set.rule("per-user").orElseThrow().keySource()).hasToString("principal");
+        assertThat(set.rule("per-key").orElseThrow().keySource()).hasToString("[query:api_key,ip]");
+        assertThat(set.rule("per-tenant").orElseThrow().keySource()).hasToString("path:tenant");
+    }
 }
