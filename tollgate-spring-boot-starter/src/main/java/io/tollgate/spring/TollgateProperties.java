@@ -93,6 +93,9 @@ public class TollgateProperties {
     /** Which rate-limit response headers are sent. */
     private final Headers headers = new Headers();
 
+    /** The HTTP filters that apply the rules by path to every request. */
+    private final Web web = new Web();
+
     /**
      * What a request gets when the store cannot decide in time: fail-open (the default: allowed, but each client at
      * most its own limit per instance, from a local bucket seeded with the store's last levels), fail-open-unbounded
@@ -568,6 +571,25 @@ public class TollgateProperties {
         }
     }
 
+    /** The HTTP filters: the WebFlux {@code WebFilter}s or the Servlet filter registrations. */
+    public static class Web {
+
+        /**
+         * Whether the HTTP filters that apply the rules by path to every request are installed (WebFlux or Servlet).
+         * When false, the limiter, the programmatic API, @RateLimited, metrics and health stay. Default true, except
+         * in a gateway with tollgate-spring-cloud-gateway, where routes are limited by their RequestRateLimiter.
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
     /** Denial logging. */
     public static class Log {
 
@@ -792,6 +814,10 @@ public class TollgateProperties {
 
     public Headers getHeaders() {
         return headers;
+    }
+
+    public Web getWeb() {
+        return web;
     }
 
     public FailurePolicy getFailurePolicy() {

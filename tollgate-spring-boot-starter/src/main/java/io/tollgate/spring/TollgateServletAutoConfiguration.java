@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -18,11 +19,13 @@ import org.springframework.context.annotation.Bean;
 /**
  * Servlet: the rate-limiting filter, registered for every path at high precedence, and a second one after
  * authentication ({@code tollgate.principal-filter-order}) for the rules keyed on the principal.
+ * {@code tollgate.web.enabled=false} leaves them out, and nothing else.
  */
 @AutoConfiguration(after = TollgateAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(name = {"jakarta.servlet.Filter", "org.springframework.boot.web.servlet.FilterRegistrationBean"})
 @ConditionalOnBean(RequestGate.class)
+@ConditionalOnProperty(prefix = "tollgate.web", name = "enabled", havingValue = "true", matchIfMissing = true)
 public class TollgateServletAutoConfiguration {
 
     @Bean

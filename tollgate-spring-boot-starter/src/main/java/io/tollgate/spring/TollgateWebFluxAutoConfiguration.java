@@ -8,17 +8,20 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 
 /**
  * WebFlux: the rate-limiting {@code WebFilter}, which never blocks an event loop, and a second one after
  * authentication ({@code tollgate.principal-filter-order}) for the rules keyed on the principal.
+ * {@code tollgate.web.enabled=false} leaves them out, and nothing else.
  */
 @AutoConfiguration(after = TollgateAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass(name = "org.springframework.web.server.WebFilter")
 @ConditionalOnBean(RequestGate.class)
+@ConditionalOnProperty(prefix = "tollgate.web", name = "enabled", havingValue = "true", matchIfMissing = true)
 public class TollgateWebFluxAutoConfiguration {
 
     @Bean

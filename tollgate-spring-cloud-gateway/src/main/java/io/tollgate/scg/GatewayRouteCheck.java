@@ -71,10 +71,9 @@ final class GatewayRouteCheck implements SmartInitializingSingleton {
             }
         }
         if (served > 0 && webFilter.getIfAvailable() != null) {
-            log.warn("Tollgate's WebFilter is active too: it applies the Tollgate rules by path to every request before"
-                    + " the gateway routes it, on top of the per-route limits of RequestRateLimiter. Exclude"
-                    + " io.tollgate.spring.TollgateWebFluxAutoConfiguration (spring.autoconfigure.exclude) to limit"
-                    + " by route only.");
+            log.info("Tollgate's WebFilter is on (tollgate.web.enabled=true): the Tollgate rules apply by path to"
+                    + " every request before the gateway routes it, and the per-route limits of RequestRateLimiter"
+                    + " apply too");
         }
     }
 

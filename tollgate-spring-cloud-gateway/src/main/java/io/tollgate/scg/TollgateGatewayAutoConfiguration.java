@@ -28,14 +28,23 @@ import org.springframework.context.annotation.Fallback;
  * bean is a {@link Fallback} candidate: where SCG's RedisRateLimiter (or another) exists too, that one stays the
  * filter's default, and routes choose Tollgate by reference; where it is the only one, it is the default. With
  * {@code tollgate.enabled=false} the bean still exists and allows every request, so routes that name it keep working.
+ *
+ * <p>Where it applies, the starter's own HTTP filters are off unless {@code tollgate.web.enabled=true}
+ * ({@link TollgateGatewayEnvironmentPostProcessor}).
  */
 @AutoConfiguration(after = TollgateAutoConfiguration.class,
         beforeName = "org.springframework.cloud.gateway.config.GatewayAutoConfiguration")
-@ConditionalOnClass(name = {"org.springframework.cloud.gateway.filter.ratelimit.AbstractRateLimiter",
-        "org.springframework.cloud.gateway.filter.factory.RequestRateLimiterGatewayFilterFactory"})
+@ConditionalOnClass(name = {TollgateGatewayAutoConfiguration.ABSTRACT_RATE_LIMITER,
+        TollgateGatewayAutoConfiguration.RATE_LIMITER_FILTER_FACTORY})
 @ConditionalOnProperty(prefix = "tollgate.scg", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(TollgateGatewayProperties.class)
 public class TollgateGatewayAutoConfiguration {
+
+    /** The gateway classes this configuration, and {@link TollgateGatewayEnvironmentPostProcessor}, need. */
+    static final String ABSTRACT_RATE_LIMITER =
+            "org.springframework.cloud.gateway.filter.ratelimit.AbstractRateLimiter";
+    static final String RATE_LIMITER_FILTER_FACTORY =
+            "org.springframework.cloud.gateway.filter.factory.RequestRateLimiterGatewayFilterFactory";
 
     private static final Logger log = LoggerFactory.getLogger(TollgateGatewayAutoConfiguration.class);
 

@@ -12,12 +12,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * A real gateway application ({@link GatewayTestApplication}) on a random loopback port, its routes given as
  * {@link Route}s in front of one upstream. Everything is passed as command-line arguments, the highest-precedence
- * source. Tollgate's own WebFilter is excluded (per-route limits only), and so is Spring Data Redis unless a test
- * asks for it (SCG's RedisRateLimiter needs it).
+ * source. Tollgate's own WebFilter is off, as in any gateway unless {@code tollgate.web.enabled=true} (per-route
+ * limits only). Spring Data Redis is excluded unless a test asks for it (SCG's RedisRateLimiter needs it).
  */
 final class Gateway implements AutoCloseable {
 
-    static final String WEB_FILTER = "io.tollgate.spring.TollgateWebFluxAutoConfiguration";
     static final String SPRING_DATA_REDIS = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration,"
             + "org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration,"
             + "org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration";
@@ -35,7 +34,7 @@ final class Gateway implements AutoCloseable {
 
     private final ConfigurableApplicationContext context;
 
-    private Gateway(ConfigurableApplicationContext context) {
+    Gateway(ConfigurableApplicationContext context) {
         this.context = context;
     }
 
@@ -44,8 +43,10 @@ final class Gateway implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of(
                 "--spring.main.web-application-type=reactive",
                 "--server.address=127.0.0.1",
-                "--server.port=0",
-                "--spring.autoconfigure.exclude=" + WEB_FILTER + (springDataRedis ? "" : "," + SPRING_DATA_REDIS)));
+                "--server.port=0"));
+        if (!springDataRedis) {
+            args.add("--spring.autoconfigure.exclude=" + SPRING_DATA_REDIS);
+        }
         String prefix = "--spring.cloud.gateway.server.webflux.routes";
         for (int i = 0; i < routes.size(); i++) {
             Route r = routes.get(i);
