@@ -27,27 +27,31 @@ class ReadmeExamplesTest {
 
     @Test
     void everyNamedJavaBlockMatchesItsSource() throws IOException {
-        String readme = Files.readString(ROOT.resolve("README.md"));
-        Matcher m = BLOCK.matcher(readme);
-        List<String> checked = new ArrayList<>();
-        while (m.find()) {
-            Path file = ROOT.resolve(m.group(1));
-            assertThat(file).as("README names " + m.group(1)).exists();
-            assertThat(dedent(m.group(2))).as("README block of " + m.group(1)).isEqualTo(dedent(region(file)));
-            checked.add(m.group(1));
-        }
-        assertThat(checked).as("README examples checked").isNotEmpty();
+        checkBlocks(BLOCK, (block, file) -> assertThat(dedent(block)).isEqualTo(dedent(region(file))));
     }
 
     @Test
     void everyMarkedBlockEqualsItsFile() throws IOException {
-        String readme = Files.readString(ROOT.resolve("README.md"));
-        Matcher m = MARKED.matcher(readme);
+        checkBlocks(MARKED, (block, file) -> assertThat(block.strip()).isEqualTo(Files.readString(file).strip()));
+    }
+
+    /** How one README block is held against the file it names. */
+    private interface BlockCheck {
+        void check(String block, Path file) throws IOException;
+    }
+
+    /** Every block of {@code pattern} (group 1 the file, group 2 the block): its file exists and passes the check. */
+    private static void checkBlocks(Pattern pattern, BlockCheck check) throws IOException {
+        Matcher m = pattern.matcher(Files.readString(ROOT.resolve("README.md")));
         List<String> checked = new ArrayList<>();
         while (m.find()) {
             Path file = ROOT.resolve(m.group(1));
             assertThat(file).as("README names " + m.group(1)).exists();
-            assertThat(m.group(2).strip()).as("README block of " + m.group(1)).isEqualTo(Files.readString(file).strip());
+            try {
+                check.check(m.group(2), file);
+            } catch (AssertionError e) {
+                throw new AssertionError("README block of " + m.group(1) + ": " + e.getMessage(), e);
+            }
             checked.add(m.group(1));
         }
         assertThat(checked).as("README examples checked").isNotEmpty();
