@@ -20,6 +20,10 @@ final class Bucket4jOnRedis implements AutoCloseable {
     static final BucketConfiguration RULE = BucketConfiguration.builder()
             .addLimit(l -> l.capacity(20).refillGreedy(5, Duration.ofSeconds(1)))
             .build();
+    /** The rule of case (a): capacity 100, greedy refill 100 per second (see {@code RedisBench.ALLOWED}). */
+    static final BucketConfiguration ALLOWED = BucketConfiguration.builder()
+            .addLimit(l -> l.capacity(100).refillGreedy(100, Duration.ofSeconds(1)))
+            .build();
     /** The hot global limit of the lease rows. */
     static final BucketConfiguration GLOBAL = BucketConfiguration.builder()
             .addLimit(l -> l.capacity(1_000_000).refillGreedy(200_000, Duration.ofSeconds(1)))

@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.LongAdder;
  * holds that work too.
  *
  * <p>Every request is one descriptor {@code client=c<i>} of domain {@value #DOMAIN}, cycling over {@value #CLIENTS}
- * values, under {@link #CONFIG}: 20 burst @ 5/s per client, the rule of the Redis rows, so one call is one decision on
- * one of 10,000 buckets. Redis is emptied before every warm-up and measured run.
+ * values, under {@link #CONFIG}: 100 burst @ 100/s per client, the rule of case (a) that it is compared with (never
+ * denied at these rates), so one call is one decision on one of 10,000 buckets. Redis is emptied before every warm-up and measured run.
  * <ul>
  *   <li>Saturation: {@link RedisBench#WINDOW} calls in flight ({@link AsyncWindow}) for the plan's Redis duration,
  *       after a warm-up in {@value #WARM_SLICE_MILLIS} ms slices until two in a row are within
@@ -62,12 +62,12 @@ final class GrpcPhase implements AutoCloseable {
 
     static final String DOMAIN = "bench";
     static final int CLIENTS = 10_000;
-    /** The Redis rows' rule (capacity 20, refill 5/s) in envoyproxy/ratelimit's format, with Tollgate's burst. */
+    /** Case (a)'s rule (capacity 100, refill 100/s) in envoyproxy/ratelimit's format, as that server reads it too. */
     static final String CONFIG = """
             domain: bench
             descriptors:
               - key: client
-                rate_limit: {unit: second, requests_per_unit: 5, tollgate: {burst: 20}}
+                rate_limit: {unit: second, requests_per_unit: 100}
             """;
     static final long WARM_SLICE_MILLIS = 1_000;
     /** The share of a warm-up slice the JIT may spend compiling for the code to count as warm. */
@@ -222,7 +222,7 @@ final class GrpcPhase implements AutoCloseable {
      */
     static Result run(RedisBench rb, BenchMain.Plan plan, AsyncWindow.Result store) throws InterruptedException {
         System.out.println("gRPC ShouldRateLimit, Java client and server in the bench JVM, Tollgate's batched store, "
-                + CLIENTS + " clients, rule 20 burst @ 5/s:");
+                + CLIENTS + " clients, rule 100 burst @ 100/s:");
         try (GrpcPhase g = new GrpcPhase(rb)) {
             String warm = g.warmUp(rb, plan);
             System.out.println("  warm-up: " + warm);

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 class GrpcPhaseTest {
 
     @Test
-    void theConfigIsTheRedisRowsRule() {
+    void theConfigIsTheRuleOfCaseA() {
         EnvoyConfig config = EnvoyConfig.parse("bench.yaml", GrpcPhase.CONFIG);
         var match = config.match(GrpcPhase.DOMAIN, List.of(DescriptorEntry.of("client", "c9999"))).orElseThrow();
-        assertThat(match.rule().spec()).isEqualTo(RedisBench.RULE);
+        assertThat(match.rule().spec()).isEqualTo(RedisBench.ALLOWED);
     }
 
     @Test
