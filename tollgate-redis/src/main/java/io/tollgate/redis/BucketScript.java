@@ -11,8 +11,8 @@ import java.util.HexFormat;
 /**
  * The {@code tollgate_batch.lua} script in its two forms, each with its SHA1 as Redis computes it for EVALSHA. The
  * store runs only this script, with one decision or many; the single-decision {@code tollgate.lua} (hash buckets)
- * stays on the classpath for the benchmark's raw ceiling and as the previous layout the batch script upgrades from
- * (see the script header).
+ * stays on the classpath for the benchmark's raw ceiling (its hash keys never collide with the batch script's: see the
+ * script header, Previous).
  */
 final class BucketScript {
 

@@ -72,7 +72,7 @@ final class DecisionBatch {
             if (s < 0) {
                 s = specs.size();
                 specs.add(p.spec);
-                specArgs += 2 + 3 * p.spec.size();
+                specArgs += 1 + 3 * p.spec.size();
             }
             specIndex[i] = s + 1;
         }

@@ -10,7 +10,7 @@ import java.util.Base64;
  * Builds Redis keys {@code <prefix>:{<bucketKey>}:2<fp>}: layout tag {@code 2}, then the spec fingerprint's first 30
  * bits in 5 base64url characters. The braces make the bucket key the Cluster hash tag, so one decision always touches
  * one slot. The previous layout (a hash, {@code tollgate.lua}) lived at {@code <prefix>:{<bucketKey>}:<8 hex
- * fingerprint>}: a different suffix length, so the two layouts never share a key (see the script header, Upgrading).
+ * fingerprint>}: a different suffix length, so the two layouts never share a key (see the script header, Previous).
  * Public for tools that look at the stored buckets (the benchmark's memory probe); the store is the only writer.
  */
 public final class RedisKeys {
@@ -29,16 +29,6 @@ public final class RedisKeys {
     /** The key the store keeps {@code bucketKey}'s bucket of {@code spec} under, with key prefix {@code prefix}. */
     public static String key(String prefix, String bucketKey, BucketSpec spec) {
         return prefix + ":{" + safe(bucketKey) + "}:" + suffix(spec);
-    }
-
-    /** The key {@code tollgate.lua} used for the same bucket: read once by the batch script when the new key is missing. */
-    static String legacyKey(String prefix, String bucketKey, BucketSpec spec) {
-        return prefix + ":{" + safe(bucketKey) + "}:" + legacySuffix(spec);
-    }
-
-    /** The previous layout's suffix: the spec fingerprint, 8 hex digits. */
-    static String legacySuffix(BucketSpec spec) {
-        return spec.fingerprint();
     }
 
     /**

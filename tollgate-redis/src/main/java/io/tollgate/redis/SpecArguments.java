@@ -4,9 +4,8 @@ import io.tollgate.core.bucket.BucketSpec;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-spec script arguments, computed once: the spec table entry {@code [legacySuffix, n, cap_1, inc_1, upt_1, ...,
- * cap_n, inc_n, upt_n]} of {@code tollgate_batch.lua} ({@code legacySuffix} names the previous layout's key, see
- * {@link RedisKeys#legacySuffix}).
+ * Per-spec script arguments, computed once: the spec table entry {@code [n, cap_1, inc_1, upt_1, ..., cap_n, inc_n,
+ * upt_n]} of {@code tollgate_batch.lua}.
  */
 final class SpecArguments {
 
@@ -39,13 +38,12 @@ final class SpecArguments {
 
     static String[] build(BucketSpec spec) {
         int n = spec.size();
-        String[] t = new String[2 + 3 * n];
-        t[0] = RedisKeys.legacySuffix(spec);
-        t[1] = Integer.toString(n);
+        String[] t = new String[1 + 3 * n];
+        t[0] = Integer.toString(n);
         for (int i = 0; i < n; i++) {
-            t[2 + 3 * i] = Long.toString(spec.capacityUnits(i));
-            t[3 + 3 * i] = Long.toString(spec.unitsPerMicro(i));
-            t[4 + 3 * i] = Long.toString(spec.unitsPerToken(i));
+            t[1 + 3 * i] = Long.toString(spec.capacityUnits(i));
+            t[2 + 3 * i] = Long.toString(spec.unitsPerMicro(i));
+            t[3 + 3 * i] = Long.toString(spec.unitsPerToken(i));
         }
         return t;
     }
