@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Every request is one descriptor {@code client=c<i>} of domain {@value #DOMAIN}, cycling over {@value #CLIENTS}
  * values, under {@link #CONFIG}: 100 burst @ 100/s per client, the rule of case (a) that it is compared with (never
- * denied at these rates), so one call is one decision on one of 10,000 buckets. Redis is emptied before every warm-up and measured run.
+ * denied at these rates), so one call is one decision on one of 10,000 buckets. Redis is emptied before every warm-up
+ * and measured run.
  * <ul>
  *   <li>Saturation: {@link RedisBench#WINDOW} calls in flight ({@link AsyncWindow}) for the plan's Redis duration,
  *       after a warm-up in {@value #WARM_SLICE_MILLIS} ms slices until two in a row are within
