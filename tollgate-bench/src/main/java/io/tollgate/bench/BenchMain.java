@@ -315,8 +315,9 @@ public final class BenchMain {
         report.sideBySide("(b) 1 hot key, mostly denied, raw store (no deny cache)", b, ceilHot.perSecond(), "—",
                 missing);
         report.idle(idle, missing);
-        report.section("Redis: decisions/s, " + RedisBench.WINDOW + " in flight on one connection, rule 100 burst @ 100/s"
-                + " for 10k keys, 20 burst @ 5/s for the rest");
+        report.section("Redis: decisions/s, " + RedisBench.WINDOW + " in flight on one connection, rule "
+                + RedisBench.describe(RedisBench.ALLOWED) + " for 10k keys, " + RedisBench.describe(RedisBench.RULE)
+                + " for the rest");
         report.ceiling("EVALSHA ceiling, Lettuce async, 10k keys (better of 2 readings)", ceil);
         report.ceiling("EVALSHA ceiling, Lettuce autoflush off (flush/32), 10k keys (better of 2)", ceilBatch);
         report.rawRow("EVALSHA ceiling, redis-benchmark -P 16 -c 50, 10k keys", rbRps, rbRedisCpu, note.toString());

@@ -223,7 +223,7 @@ final class GrpcPhase implements AutoCloseable {
      */
     static Result run(RedisBench rb, BenchMain.Plan plan, AsyncWindow.Result store) throws InterruptedException {
         System.out.println("gRPC ShouldRateLimit, Java client and server in the bench JVM, Tollgate's batched store, "
-                + CLIENTS + " clients, rule 100 burst @ 100/s:");
+                + CLIENTS + " clients, rule " + RedisBench.describe(RedisBench.ALLOWED) + ":");
         try (GrpcPhase g = new GrpcPhase(rb)) {
             String warm = g.warmUp(rb, plan);
             System.out.println("  warm-up: " + warm);

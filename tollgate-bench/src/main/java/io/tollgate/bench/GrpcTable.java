@@ -61,7 +61,8 @@ record GrpcTable(GrpcPhase.Result grpc, AsyncWindow.Result store, HttpPhase.Resu
                     "", "", us(http.redisCpuMicros()), "", "");
         }
         return "Envoy ShouldRateLimit over gRPC, Java client and server in the bench JVM (sharing the cores with each "
-                + "other and Redis), Tollgate's batched store, 10k clients, rule 100 burst @ 100/s:\n\n"
+                + "other and Redis), Tollgate's batched store, 10k clients, rule "
+                + RedisBench.describe(RedisBench.ALLOWED) + ":\n\n"
                 + String.join("\n", t) + "\n";
     }
 

@@ -53,6 +53,19 @@ final class RedisBench implements AutoCloseable {
     /** A hot global limit for the lease rows: large enough that 5% of it is a useful batch. */
     static final BucketSpec GLOBAL = BucketSpec.of(Limit.of(1_000_000, 200_000, RefillPeriod.SECOND));
 
+    /** How the report names a rule, e.g. {@code "100 burst @ 100/s"} for {@link #ALLOWED}. */
+    static String describe(BucketSpec spec) {
+        StringBuilder sb = new StringBuilder();
+        for (Limit l : spec.limits()) {
+            if (!sb.isEmpty()) {
+                sb.append(" + ");
+            }
+            sb.append(l.capacity()).append(" burst @ ").append(l.refillTokens().stripTrailingZeros().toPlainString())
+                    .append('/').append(l.period() == RefillPeriod.SECOND ? "s" : l.period().label());
+        }
+        return sb.toString();
+    }
+
     private final RedisServer redis;
     /** Lettuce as it comes; its I/O and computation threads are the only Netty pool of the bench. */
     private final ClientResources plain;

@@ -172,7 +172,8 @@ final class Report {
     }
 
     void bucketMemory(BucketMemory.Result m) {
-        section("Redis memory of one bucket (MEMORY USAGE): default rule 20 burst @ 5/s, IPv4 client, one decision");
+        section("Redis memory of one bucket (MEMORY USAGE): default rule " + RedisBench.describe(RedisBench.RULE)
+                + ", IPv4 client, one decision");
         long t = m.tollgate().bytes();
         long b = m.bucket4j().bytes();
         boolean known = t >= 0 && b >= 0;
@@ -271,7 +272,8 @@ final class Report {
             sb.append(headlines.markdown()).append('\n');
         }
         sb.append(contenders.markdown("Side by side: decisions/s, " + RedisBench.WINDOW + " in flight on one connection,"
-                + " rule 100 burst @ 100/s for (a), 20 burst @ 5/s for (b) and idle latency:", "Idle latency, one decision at a time, 10k keys:")).append('\n');
+                + " rule " + RedisBench.describe(RedisBench.ALLOWED) + " for (a), " + RedisBench.describe(RedisBench.RULE)
+                + " for (b) and idle latency:", "Idle latency, one decision at a time, 10k keys:")).append('\n');
         if (grpc != null) {
             sb.append(grpc.markdown()).append('\n');
         }

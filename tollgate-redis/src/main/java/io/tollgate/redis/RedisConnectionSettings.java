@@ -53,7 +53,7 @@ public final class RedisConnectionSettings {
     /** Default prefix of every key the store writes. */
     public static final String DEFAULT_KEY_PREFIX = "tollgate";
     /** Default of the most decisions one script call carries. */
-    public static final int DEFAULT_BATCH_SIZE = 64;
+    public static final int DEFAULT_BATCH_SIZE = 128;
     /** Largest batch size accepted. */
     public static final int MAX_BATCH_SIZE = 1024;
 
