@@ -50,7 +50,8 @@
 --           its final state and TTL.
 -- Cost      one MGET of the call's distinct keys and one SET per key that an applied decision changed; no table is
 --           made per decision except a key's state when first read (and, in a group of several, its key's state as
---           the group sees it), so the work per decision stays small.
+--           the group sees it), so the work per decision stays small; a lone decision (a group of one that is not
+--           a reservation, the usual case) is checked and applied in one pass.
 -- State     of one key while the call runs: {t, level_1, .., level_n}; t == false for a missing key (a full bucket).
 local ONE_SLOT = true -- false in the Cluster variant (see Variant): one command must not span slots
 local unpack, tonumber, floor = unpack, tonumber, math.floor
@@ -152,93 +153,130 @@ while d <= D do
   local g = ARGV[q + 3 * d + 2]
   local e = d
   while e < D and ARGV[q + 3 * e + 5] == g do e = e + 1 end
-  -- a group's keys seen so far, each with its state as this group sees it (refilled, earlier costs taken)
-  local seen = e > d and {} or nil
-  local admitted = true
-  local o0 = o
-  for k = d, e do
-    local key = KEYS[k]
-    local spec = specs[tonumber(ARGV[q + 3 * k])]
-    local cost = tonumber(ARGV[q + 3 * k + 1])
+  if e == d and not waits[d] then
+    -- a lone decision (the usual case): checked and applied in one pass, as the general path below would
+    local key = KEYS[d]
+    local spec = specs[tonumber(ARGV[q + 3 * d])]
+    local cost = tonumber(ARGV[q + 3 * d + 1])
     local st = states[key]
     if st == nil then
       st = decode(values[slot[key]], spec)
       states[key] = st
     end
-    local cur
-    if seen then
-      cur = seen[key]
-      if cur == nil then
-        cur = refilled(st, spec, {})
-        seen[key] = cur
-      end
-    else
-      cur = refilled(st, spec, scratch)
-    end
+    local cur = refilled(st, spec, scratch)
     local n, upt = spec.n, spec.upt
     local allowed = 1
     for i = 1, n do
       if cur[i + 1] < cost * upt[i] then allowed = 0 end
     end
-    local maxWait = waits[k]
-    if maxWait then -- a reservation: even tokens that are there wait for the state's time (cur[1])
-      local cap, inc = spec.cap, spec.inc
-      local w, fits = 0, true
-      for i = 1, n do
-        local need = cost * upt[i]
-        if need > cap[i] then fits = false end
-        local deficit = need - cur[i + 1]
-        if deficit > 0 then
-          -- the least wi with wi * inc >= deficit, by integer steps (a division alone may round across)
-          local wi = floor(deficit / inc[i])
-          while wi * inc[i] < deficit do wi = wi + 1 end
-          while wi > 0 and (wi - 1) * inc[i] >= deficit do wi = wi - 1 end
-          if wi > w then w = wi end
-        end
-      end
-      if fits and cur[1] - now + w <= maxWait then
-        cur[1] = cur[1] + w
-        for i = 1, n do
-          if w * inc[i] >= cap[i] - cur[i + 1] then cur[i + 1] = cap[i] else cur[i + 1] = cur[i + 1] + w * inc[i] end
-        end
-        allowed = 1
-      else
-        allowed = 0
-      end
-    end
     out[o + 1] = allowed
     out[o + 2] = cur[1] - now
-    for i = 1, n do out[o + 2 + i] = cur[i + 1] end -- refilled, before this cost: a denied group takes nothing
-    o = o + 2 + n
-    if allowed == 1 then
-      for i = 1, n do cur[i + 1] = cur[i + 1] - cost * upt[i] end
+    if allowed == 1 and cost > 0 then
+      st[1] = cur[1]
+      for i = 1, n do
+        local level = cur[i + 1] - cost * upt[i]
+        st[i + 1] = level
+        out[o + 2 + i] = level
+      end
+      if specOf[key] == nil then
+        nw = nw + 1
+        written[nw] = key
+      end
+      specOf[key] = spec
     else
-      admitted = false
+      for i = 1, n do out[o + 2 + i] = cur[i + 1] end -- a denial or a check takes nothing
     end
-  end
-  if admitted then
-    -- apply the whole group: each consuming key's state becomes what the group saw, each reply shows its cost taken
-    local r = o0
+    o = o + 2 + n
+    d = e + 1
+  else
+    -- a group's keys seen so far, each with its state as this group sees it (refilled, earlier costs taken)
+    local seen = e > d and {} or nil
+    local admitted = true
+    local o0 = o
     for k = d, e do
       local key = KEYS[k]
       local spec = specs[tonumber(ARGV[q + 3 * k])]
       local cost = tonumber(ARGV[q + 3 * k + 1])
-      local n, upt = spec.n, spec.upt
-      for i = 1, n do out[r + 2 + i] = out[r + 2 + i] - cost * upt[i] end
-      r = r + 2 + n
-      if cost > 0 then -- a check (cost 0) writes nothing
-        local st = states[key]
-        local cur = seen and seen[key] or scratch
-        for i = 1, n + 1 do st[i] = cur[i] end
-        if specOf[key] == nil then
-          nw = nw + 1
-          written[nw] = key
+      local st = states[key]
+      if st == nil then
+        st = decode(values[slot[key]], spec)
+        states[key] = st
+      end
+      local cur
+      if seen then
+        cur = seen[key]
+        if cur == nil then
+          cur = refilled(st, spec, {})
+          seen[key] = cur
         end
-        specOf[key] = spec
+      else
+        cur = refilled(st, spec, scratch)
+      end
+      local n, upt = spec.n, spec.upt
+      local allowed = 1
+      for i = 1, n do
+        if cur[i + 1] < cost * upt[i] then allowed = 0 end
+      end
+      local maxWait = waits[k]
+      if maxWait then -- a reservation: even tokens that are there wait for the state's time (cur[1])
+        local cap, inc = spec.cap, spec.inc
+        local w, fits = 0, true
+        for i = 1, n do
+          local need = cost * upt[i]
+          if need > cap[i] then fits = false end
+          local deficit = need - cur[i + 1]
+          if deficit > 0 then
+            -- the least wi with wi * inc >= deficit, by integer steps (a division alone may round across)
+            local wi = floor(deficit / inc[i])
+            while wi * inc[i] < deficit do wi = wi + 1 end
+            while wi > 0 and (wi - 1) * inc[i] >= deficit do wi = wi - 1 end
+            if wi > w then w = wi end
+          end
+        end
+        if fits and cur[1] - now + w <= maxWait then
+          cur[1] = cur[1] + w
+          for i = 1, n do
+            if w * inc[i] >= cap[i] - cur[i + 1] then cur[i + 1] = cap[i] else cur[i + 1] = cur[i + 1] + w * inc[i] end
+          end
+          allowed = 1
+        else
+          allowed = 0
+        end
+      end
+      out[o + 1] = allowed
+      out[o + 2] = cur[1] - now
+      for i = 1, n do out[o + 2 + i] = cur[i + 1] end -- refilled, before this cost: a denied group takes nothing
+      o = o + 2 + n
+      if allowed == 1 then
+        for i = 1, n do cur[i + 1] = cur[i + 1] - cost * upt[i] end
+      else
+        admitted = false
       end
     end
+    if admitted then
+      -- apply the whole group: each consuming key's state becomes what the group saw, each reply shows its cost taken
+      local r = o0
+      for k = d, e do
+        local key = KEYS[k]
+        local spec = specs[tonumber(ARGV[q + 3 * k])]
+        local cost = tonumber(ARGV[q + 3 * k + 1])
+        local n, upt = spec.n, spec.upt
+        for i = 1, n do out[r + 2 + i] = out[r + 2 + i] - cost * upt[i] end
+        r = r + 2 + n
+        if cost > 0 then -- a check (cost 0) writes nothing
+          local st = states[key]
+          local cur = seen and seen[key] or scratch
+          for i = 1, n + 1 do st[i] = cur[i] end
+          if specOf[key] == nil then
+            nw = nw + 1
+            written[nw] = key
+          end
+          specOf[key] = spec
+        end
+      end
+    end
+    d = e + 1
   end
-  d = e + 1
 end
 
 for w = 1, nw do
