@@ -11,7 +11,7 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.InMemoryBucketStore;
-import io.tollgate.core.store.MicrosClock;
+import io.tollgate.core.store.ReferenceBucketStore;
 import io.tollgate.testsupport.redis.RedisExtension;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -138,7 +138,7 @@ class RedisBatchScriptTest {
     void randomBatchesWithRepeatedKeysAndMixedSpecsMatchTheInMemoryMath() {
         Random random = new Random(20261201L);
         for (int round = 0; round < 60; round++) {
-            InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 1000);
+            InMemoryBucketStore memory = ReferenceBucketStore.keepingEveryBucket(1000);
             List<BucketSpec> specs = new ArrayList<>();
             for (int s = 1 + random.nextInt(3); s > 0; s--) {
                 specs.add(RedisScriptPropertyTest.randomSpec(random));

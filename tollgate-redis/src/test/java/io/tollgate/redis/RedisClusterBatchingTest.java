@@ -10,6 +10,7 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.InMemoryBucketStore;
+import io.tollgate.core.store.ReferenceBucketStore;
 import io.tollgate.core.store.ManualClock;
 import io.tollgate.core.store.MicrosClock;
 import io.tollgate.testsupport.redis.RedisCluster;
@@ -107,7 +108,7 @@ class RedisClusterBatchingTest {
 
     /** The in-memory math's decisions for the workload, one after the other in submission order. */
     static List<Decision> expected(int n) {
-        InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 10_000);
+        InMemoryBucketStore memory = ReferenceBucketStore.keepingEveryBucket(10_000);
         List<Decision> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(memory.decide("k-" + (i % 200), spec(i), 1, T0));

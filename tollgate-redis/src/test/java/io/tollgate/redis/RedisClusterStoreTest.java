@@ -10,7 +10,7 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.InMemoryBucketStore;
-import io.tollgate.core.store.MicrosClock;
+import io.tollgate.core.store.ReferenceBucketStore;
 import io.tollgate.testsupport.redis.RedisExtension;
 import io.tollgate.testsupport.redis.RedisServer;
 import java.time.Duration;
@@ -30,7 +30,7 @@ class RedisClusterStoreTest {
     void manyKeysAcrossSlotsDecideCorrectly() {
         BucketSpec spec = BucketSpec.of(Limit.of(3, 1, RefillPeriod.SECOND), Limit.of(100, 10, RefillPeriod.MINUTE));
         ManualClock clock = new ManualClock(1_700_000_000_000_000L);
-        InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 10_000);
+        InMemoryBucketStore memory = ReferenceBucketStore.keepingEveryBucket(10_000);
         try (RedisBucketStore store = RedisBucketStore.connect(
                 HarnessSettings.of(CLUSTER).withTimeout(Duration.ofSeconds(2)), null, clock)) {
             assertThat(store.describe()).startsWith("redis cluster 127.0.0.1:");

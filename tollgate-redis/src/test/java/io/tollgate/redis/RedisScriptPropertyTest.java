@@ -13,7 +13,7 @@ import io.tollgate.core.bucket.Decision;
 import io.tollgate.core.bucket.Limit;
 import io.tollgate.core.bucket.RefillPeriod;
 import io.tollgate.core.store.InMemoryBucketStore;
-import io.tollgate.core.store.MicrosClock;
+import io.tollgate.core.store.ReferenceBucketStore;
 import io.tollgate.testsupport.redis.RedisExtension;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -41,7 +41,7 @@ class RedisScriptPropertyTest {
             sequences:
             for (int seq = 0; seq < 200; seq++) {
                 BucketSpec spec = randomSpec(random);
-                InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 1000);
+                InMemoryBucketStore memory = ReferenceBucketStore.keepingEveryBucket(1000);
                 String key = "prop-" + seq;
                 long now = 1_700_000_000_000_000L + random.nextInt(1_000_000_000);
                 for (int step = 0; step < 50; step++) {
@@ -82,7 +82,7 @@ class RedisScriptPropertyTest {
             sequences:
             for (int seq = 0; seq < 60; seq++) {
                 BucketSpec[] specs = {randomSpec(random), randomSpec(random)};
-                InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 1000);
+                InMemoryBucketStore memory = ReferenceBucketStore.keepingEveryBucket(1000);
                 long now = 1_700_000_000_000_000L + random.nextInt(1_000_000_000);
                 for (int step = 0; step < 40; step++) {
                     now += timeStep(random);
@@ -138,7 +138,7 @@ class RedisScriptPropertyTest {
             sequences:
             for (int seq = 0; seq < 120; seq++) {
                 BucketSpec spec = randomSpec(random);
-                InMemoryBucketStore memory = new InMemoryBucketStore(MicrosClock.SYSTEM, 1000);
+                InMemoryBucketStore memory = ReferenceBucketStore.keepingEveryBucket(1000);
                 String key = "rprop-" + seq;
                 long now = 1_700_000_000_000_000L + random.nextInt(1_000_000_000);
                 for (int step = 0; step < 40; step++) {

@@ -37,6 +37,8 @@ public final class InMemoryBucketStore implements BucketStore {
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, Cell>> bySpec = new ConcurrentHashMap<>();
     private final MicrosClock clock;
     private final int maxBuckets;
+    /** One call in this many (at random) sweeps full buckets; 0 = only at the cap. */
+    private final int sweepEveryCalls;
     private final ReentrantLock sweepLock = new ReentrantLock();
 
     /** {@link MicrosClock#MONOTONIC} clock, {@value #DEFAULT_MAX_BUCKETS} buckets. */
@@ -50,11 +52,21 @@ public final class InMemoryBucketStore implements BucketStore {
      * @param maxBuckets cap on the buckets held, at least 1
      */
     public InMemoryBucketStore(MicrosClock clock, int maxBuckets) {
+        this(clock, maxBuckets, SWEEP_EVERY_CALLS);
+    }
+
+    /**
+     * As {@link #InMemoryBucketStore(MicrosClock, int)}, with the periodic sweep every {@code sweepEveryCalls} calls on
+     * average, or never ({@code 0}: full buckets are then dropped only when the cap is reached). For reference stores
+     * in tests that must keep every bucket they made, as the Redis store they are compared with does.
+     */
+    InMemoryBucketStore(MicrosClock clock, int maxBuckets, int sweepEveryCalls) {
         if (maxBuckets < 1) {
             throw new IllegalArgumentException("maxBuckets must be at least 1, got " + maxBuckets);
         }
         this.clock = clock;
         this.maxBuckets = maxBuckets;
+        this.sweepEveryCalls = sweepEveryCalls;
     }
 
     /** Lock order of {@link #tryConsumeAll}: by key, then spec, so it is the same for every request. */
@@ -274,7 +286,7 @@ public final class InMemoryBucketStore implements BucketStore {
                 trySweep(nowMicros);
             }
             cell = cells.computeIfAbsent(bucketKey, k -> new Cell(k, spec));
-        } else if (ThreadLocalRandom.current().nextInt(SWEEP_EVERY_CALLS) == 0) {
+        } else if (sweepEveryCalls > 0 && ThreadLocalRandom.current().nextInt(sweepEveryCalls) == 0) {
             trySweep(nowMicros);
         }
         return cell;

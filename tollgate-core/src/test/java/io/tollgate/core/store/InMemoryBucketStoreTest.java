@@ -15,6 +15,20 @@ import org.junit.jupiter.api.Test;
 
 class InMemoryBucketStoreTest {
 
+    @Test
+    void theReferenceStoreKeepsFullBucketsThatThePeriodicSweepDrops() {
+        BucketSpec spec = BucketSpec.of(Limit.of(1, 1, RefillPeriod.SECOND));
+        InMemoryBucketStore sweepingEveryCall = new InMemoryBucketStore(MicrosClock.SYSTEM, 1000, 1);
+        InMemoryBucketStore reference = ReferenceBucketStore.keepingEveryBucket(1000);
+        for (InMemoryBucketStore store : new InMemoryBucketStore[] {sweepingEveryCall, reference}) {
+            store.decide("a", spec, 1, 0);
+            store.decide("b", spec, 1, 10_000_000);
+            store.decide("b", spec, 1, 20_000_000); // both full again by now; a lookup of an existing cell may sweep
+        }
+        assertThat(sweepingEveryCall.size()).as("a swept, b swept and made again").isEqualTo(1);
+        assertThat(reference.size()).isEqualTo(2);
+    }
+
     private static final BucketSpec SEED = BucketSpec.of(Limit.of(20, 5, RefillPeriod.SECOND));
     private final ManualClock clock = new ManualClock(1_700_000_000_000_000L);
     private final InMemoryBucketStore store = new InMemoryBucketStore(clock, 1000);
